@@ -1,0 +1,1 @@
+"""tokenworth's Dagster code location: extraction, transformation and the nightly schedule."""

@@ -1,0 +1,242 @@
+"""The code inside the simulated repositories: files as lists of lines, edits, and commits.
+
+Each pull request carries a list of :class:`Edit` s planned against the default branch as it was
+when the PR was opened. Its branch commits apply them to that base; its squash merge applies them
+again to the default branch as it is at merge time, so work merged in between is kept (the
+sandbox never produces conflicts: an edit whose anchor has gone is applied at the end of the file,
+one whose target lines have gone is dropped).
+
+Lines are objects: a line keeps its identity (and the PR it came from) while others change around
+it, which is what ``git blame`` recovers and what the ground truth records. Every line that counts
+as *effective* is unique within its repository, so git's diff can only match it to itself.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sandbox.gitobjects import blob_oid, commit_oid, signature, tree_oid
+from sandbox.model import Commit, FileStat, Line, PrKey
+
+GITHUB_COMMITTER = ("GitHub", "noreply@github.com")
+
+_WORDS = (
+    "invoice ledger payment refund session token cache retry budget quota report metric span "
+    "event batch cursor page filter schema record window bucket price model review branch merge "
+    "commit author team person account key usage cost audit export import parser client server "
+    "handler router queue worker job task plan limit policy"
+).split()
+
+
+@dataclass(slots=True)
+class Edit:
+    """One planned change to one file.
+
+    kind: ``insert`` (``new`` after ``anchor``, or at the top when anchor is None), ``replace``
+    (``old[i]`` becomes ``new[i]``), ``delete`` (remove ``old``), ``create`` (a new file holding
+    ``new``), ``rename`` (move ``path`` to ``new_path``).
+    """
+
+    kind: str
+    path: str
+    anchor: Line | None = None
+    old: list[Line] = field(default_factory=list)
+    new: list[Line] = field(default_factory=list)
+    new_path: str | None = None
+
+
+class LineFactory:
+    """Makes unique, language-flavoured lines of code for one repository."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._next = 0
+
+    def line(self, path: str, origin: PrKey | None) -> Line:
+        self._next += 1
+        uid = f"{self._next:05x}"
+        word = self._rng.choice(_WORDS)
+        other = self._rng.choice(_WORDS)
+        n = self._rng.randint(1, 999)
+        if path.endswith(".py"):
+            text = f"    {word}_{uid} = build_{other}({word}, limit={n})"
+        elif path.endswith((".ts", ".tsx", ".js")):
+            text = f"  const {word}{uid} = {other}Service.load({n});"
+        elif path.endswith(".go"):
+            text = f"\t{word}{uid} := {other}.Load(ctx, {n})"
+        elif path.endswith(".md"):
+            text = f"- The {word} {other} step {uid} runs after {n} ms."
+        elif path.endswith((".lock", ".json")):
+            text = f'  "{word}-{other}-{uid}": "^{n % 9}.{n % 17}.{n % 5}",'
+        else:
+            text = f"{word}.{other}.{uid} = {n}"
+        return Line(text, origin)
+
+    def block(self, path: str, origin: PrKey | None, count: int) -> list[Line]:
+        """``count`` effective lines, with the occasional blank or closing line real code has."""
+        lines = [self.line(path, origin) for _ in range(count)]
+        if count >= 4 and not path.endswith((".lock", ".json", ".md")):
+            closer = "}" if path.endswith((".ts", ".tsx", ".js", ".go")) else ""
+            lines.insert(self._rng.randint(2, count - 1), Line(closer, origin))
+        return lines
+
+
+class RepoFiles:
+    """The default branch's files, plus the hashing needed to turn changes into commits."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, list[Line]] = {}
+        self.tip: Commit | None = None
+        # path -> blob oid of the current content, kept in step with ``files``.
+        self._blobs: dict[str, str] = {}
+
+    def snapshot(self) -> dict[str, list[Line]]:
+        return {path: list(lines) for path, lines in self.files.items()}
+
+    def blob_map(self, files: dict[str, list[Line]]) -> dict[str, str]:
+        return {path: blob_oid(_content(lines)) for path, lines in files.items()}
+
+
+def _content(lines: list[Line] | tuple[Line, ...]) -> bytes:
+    return ("\n".join(line.text for line in lines) + "\n").encode() if lines else b""
+
+
+def apply_edits(
+    files: dict[str, list[Line]], edits: list[Edit]
+) -> tuple[dict[str, list[Line] | None], dict[str, str], int, int]:
+    """Apply ``edits`` to ``files`` in place.
+
+    Returns the touched paths' new contents (None = deleted), renames, additions, deletions.
+    """
+    touched: dict[str, list[Line] | None] = {}
+    renames: dict[str, str] = {}
+    additions = deletions = 0
+    for edit in edits:
+        if edit.kind == "rename":
+            if edit.path in files and edit.new_path and edit.new_path not in files:
+                files[edit.new_path] = files.pop(edit.path)
+                touched[edit.path] = None
+                touched[edit.new_path] = files[edit.new_path]
+                renames[edit.path] = edit.new_path
+            continue
+        if edit.kind == "create" or edit.path not in files:
+            if edit.kind in ("replace", "delete"):
+                continue
+            files.setdefault(edit.path, [])
+        lines = files[edit.path]
+        if edit.kind in ("create", "insert"):
+            if edit.anchor is None:
+                pos = 0
+            else:
+                at = _index(lines, edit.anchor)
+                # An anchor merged away in the meantime: append rather than conflict.
+                pos = len(lines) if at is None else at + 1
+            lines[pos:pos] = edit.new
+            additions += len(edit.new)
+        elif edit.kind == "replace":
+            for old, new in zip(edit.old, edit.new, strict=True):
+                at = _index(lines, old)
+                if at is not None:
+                    lines[at] = new
+                    additions += 1
+                    deletions += 1
+        elif edit.kind == "delete":
+            for old in edit.old:
+                at = _index(lines, old)
+                if at is not None:
+                    del lines[at]
+                    deletions += 1
+        touched[edit.path] = lines
+    for path, lines in list(touched.items()):
+        if lines is not None and not lines and path in files and path not in renames.values():
+            # An emptied file is deleted, as git would show it.
+            del files[path]
+            touched[path] = None
+    return touched, renames, additions, deletions
+
+
+def _index(lines: list[Line], target: Line | None) -> int | None:
+    if target is None:
+        return None
+    for i, line in enumerate(lines):
+        if line is target:
+            return i
+    return None
+
+
+def make_commit(
+    files: dict[str, list[Line]],
+    touched: dict[str, list[Line] | None],
+    renames: dict[str, str],
+    parent: Commit | None,
+    message: str,
+    author: tuple[str, str],
+    authored_at: datetime,
+    committer: tuple[str, str],
+    committed_at: datetime,
+    additions: int,
+    deletions: int,
+    author_login: str | None = None,
+    committer_login: str | None = None,
+    blobs: dict[str, str] | None = None,
+) -> Commit:
+    """A commit of ``files`` (the full tree after the change) with its git oid computed.
+
+    ``blobs`` is the caller's path -> blob-oid cache for ``files``; only touched paths are
+    re-hashed, which keeps hashing proportional to the change, not the repository.
+    """
+    if blobs is None:
+        blobs = {path: blob_oid(_content(lines)) for path, lines in files.items()}
+    else:
+        for path, lines in touched.items():
+            if lines is None or path not in files:
+                blobs.pop(path, None)
+            else:
+                blobs[path] = blob_oid(_content(lines))
+    if not message.endswith("\n"):
+        message += "\n"
+    commit = Commit(
+        message=message,
+        author_name=author[0],
+        author_email=author[1],
+        authored_at=authored_at,
+        committer_name=committer[0],
+        committer_email=committer[1],
+        committed_at=committed_at,
+        files={p: (tuple(v) if v is not None else None) for p, v in touched.items()},
+        renames=renames,
+        additions=additions,
+        deletions=deletions,
+        author_login=author_login,
+        committer_login=committer_login,
+        parent=parent,
+    )
+    commit.oid = commit_oid(
+        tree_oid(blobs),
+        [parent.oid] if parent is not None and parent.oid else [],
+        signature(author[0], author[1], authored_at),
+        signature(committer[0], committer[1], committed_at),
+        message,
+    )
+    return commit
+
+
+def file_stats(base: dict[str, list[Line]], head: dict[str, list[Line]]) -> list[FileStat]:
+    """GitHub's per-file view of a PR: its head against its base."""
+    stats = []
+    for path in sorted(set(base) | set(head)):
+        before = base.get(path)
+        after = head.get(path)
+        if before is after or (before is not None and after is not None and before == after):
+            continue
+        before_ids = {id(x) for x in before or []}
+        after_ids = {id(x) for x in after or []}
+        added = sum(1 for x in after or [] if id(x) not in before_ids)
+        removed = sum(1 for x in before or [] if id(x) not in after_ids)
+        if added == 0 and removed == 0:
+            continue
+        kind = "ADDED" if before is None else "DELETED" if after is None else "MODIFIED"
+        stats.append(FileStat(path, added, removed, kind))
+    return stats

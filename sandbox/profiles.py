@@ -1,0 +1,67 @@
+"""Sizes of the simulated organisation. Every profile is deterministic for a given seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    people: int
+    teams: int
+    repositories: int
+    start: date
+    days: int
+    # Mean AI sessions per AI-using person per working day, before the heavy-tailed intensity.
+    sessions_per_day: float
+    # Mean requests per session (agentic platforms); the distribution is heavy-tailed.
+    requests_per_session: int
+
+
+PROFILES: dict[str, Profile] = {
+    # The tests' org: small enough to generate in about a second, big enough that every kind of
+    # record (reverts, bots, unresolvable identities, teams below the cohort size) occurs.
+    "tiny": Profile(
+        "tiny",
+        people=12,
+        teams=3,
+        repositories=2,
+        start=date(2026, 10, 2),
+        days=10,
+        sessions_per_day=1.6,
+        requests_per_session=14,
+    ),
+    "demo": Profile(
+        "demo",
+        people=150,
+        teams=12,
+        repositories=6,
+        start=date(2026, 9, 20),
+        days=45,
+        sessions_per_day=1.6,
+        requests_per_session=16,
+    ),
+    "large": Profile(
+        "large",
+        people=2000,
+        teams=120,
+        repositories=40,
+        start=date(2026, 7, 20),
+        days=120,
+        sessions_per_day=1.6,
+        requests_per_session=16,
+    ),
+}
+
+DEFAULT_SEED = 7
+
+
+def get_profile(name: str) -> Profile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown sandbox profile {name!r}: choose one of {', '.join(PROFILES)}"
+        ) from None
