@@ -1,0 +1,298 @@
+"""The ground truth of a simulated world: what the warehouse should recover.
+
+It holds what no vendor shows — every session's hidden intent and true pull request, every
+session's true cost — and what the git history determines exactly: each merged PR's effective
+lines, their survival at each horizon, and who reworked whose lines. Survival and rework are
+computed here by replaying the default branch with the generator's line identities, independently
+of ``git blame``; the tests check that ``git blame`` on the written repositories agrees.
+
+Definitions follow ``METRICS.md``: an *effective* line is not blank, longer than 3 characters
+after trimming, in a file not matched by the generated/vendored/lock-file patterns (the seed); the
+snapshot for a horizon is the last default-branch commit at or before ``merged_at + horizon``;
+rework counts a later PR's removal or change of an original PR's effective lines within
+``REWORK_WINDOW_DAYS`` of the original's merge.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from sandbox.model import HORIZONS_DAYS, Line, PrKey, PullRequest, Repository, World
+
+PATTERNS_CSV = (
+    Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "generated_file_patterns.csv"
+)
+REWORK_WINDOW_DAYS = 30
+_PR_SUFFIX = re.compile(r"\(#(\d+)\)$")
+
+
+def load_patterns(path: Path = PATTERNS_CSV) -> list[str]:
+    with path.open(newline="") as handle:
+        return [row["pattern"] for row in csv.DictReader(handle)]
+
+
+def is_excluded(path: str, patterns: list[str]) -> bool:
+    """Gitignore-like: a pattern without a slash matches the file name; ``**/`` any depth."""
+    name = path.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        if "/" not in pattern:
+            if fnmatchcase(name, pattern):
+                return True
+        elif fnmatchcase(path, pattern) or (
+            pattern.startswith("**/") and fnmatchcase(path, pattern[3:])
+        ):
+            return True
+    return False
+
+
+def is_effective(text: str) -> bool:
+    return len(text.strip()) > 3
+
+
+@dataclass
+class Survival:
+    horizon_days: int
+    snapshot_oid: str
+    lines_surviving: int
+    survival_rate: float | None
+    reached_by_world_end: bool
+
+
+@dataclass
+class Rework:
+    original: PrKey
+    later: PrKey
+    lines_reworked: int
+    first_reworked_at: datetime
+    is_revert: bool
+
+
+def durability(
+    repo: Repository, patterns: list[str]
+) -> tuple[dict[PrKey, int], dict[PrKey, list[Survival]], list[Rework]]:
+    """Replay ``repo``'s default branch: effective lines added, survival, rework links."""
+    merged = {
+        (repo.full_name, pr.number): pr for pr in repo.pull_requests if pr.merge_commit is not None
+    }
+    by_commit = {
+        id(pr.merge_commit): (repo.full_name, pr.number)
+        for pr in repo.pull_requests
+        if pr.merge_commit is not None
+    }
+    files: dict[str, tuple[Line, ...]] = {}
+    present: Counter[PrKey] = Counter()
+    effective_ids: set[int] = set()
+    added: dict[PrKey, int] = {}
+    rework: dict[tuple[PrKey, PrKey], Rework] = {}
+    targets = sorted(
+        (pr.merged_at + timedelta(days=h), key, h)
+        for key, pr in merged.items()
+        for h in HORIZONS_DAYS
+        if pr.merged_at is not None
+    )
+    survival: dict[PrKey, list[Survival]] = {key: [] for key in merged}
+    world_end = repo.history[-1].committed_at
+    next_target = 0
+    previous_oid = ""
+
+    def record_until(moment: datetime | None) -> None:
+        nonlocal next_target
+        while next_target < len(targets) and (moment is None or targets[next_target][0] < moment):
+            _, key, h = targets[next_target]
+            total = added.get(key, 0)
+            alive = present[key]
+            survival[key].append(
+                Survival(h, previous_oid, alive, alive / total if total else None, False)
+            )
+            next_target += 1
+
+    for commit in repo.history:
+        record_until(commit.committed_at)
+        key = by_commit.get(id(commit))
+        # A rename lists its old path as deleted, so ``before`` covers moved lines too.
+        before = [line for path in commit.files for line in files.get(path, ())]
+        after_ids = {id(line) for content in commit.files.values() for line in content or ()}
+        before_ids = {id(line) for line in before}
+        for line in before:
+            if id(line) in after_ids or id(line) not in effective_ids:
+                continue
+            origin = line.origin
+            if origin is None:
+                continue
+            present[origin] -= 1
+            original = merged[origin]
+            if key is not None and key != origin and original.merged_at is not None:
+                if commit.committed_at - original.merged_at <= timedelta(days=REWORK_WINDOW_DAYS):
+                    link = rework.get((origin, key))
+                    if link is None:
+                        later = merged[key]
+                        rework[(origin, key)] = Rework(
+                            origin, key, 1, commit.committed_at, later.reverts == origin
+                        )
+                    else:
+                        link.lines_reworked += 1
+        for path, content in commit.files.items():
+            if content is None:
+                files.pop(path, None)
+                continue
+            files[path] = content
+            excluded = is_excluded(path, patterns)
+            for line in content:
+                if id(line) in before_ids or id(line) in effective_ids:
+                    continue
+                if line.origin is not None and not excluded and is_effective(line.text):
+                    effective_ids.add(id(line))
+                    present[line.origin] += 1
+                    if line.origin == key:
+                        added[key] = added.get(key, 0) + 1
+        previous_oid = commit.oid or ""
+    record_until(None)
+    for key, rows in survival.items():
+        pr = merged[key]
+        for row in rows:
+            assert pr.merged_at is not None
+            row.reached_by_world_end = pr.merged_at + timedelta(days=row.horizon_days) <= world_end
+    return {k: added.get(k, 0) for k in merged}, survival, list(rework.values())
+
+
+def work_type(pr: PullRequest) -> str:
+    """The conventional-commit type of the PR's title, as the generator wrote it (truth only)."""
+    head = pr.title.split(":", 1)[0].split("(", 1)[0]
+    return head if ":" in pr.title else "other"
+
+
+def build_truth(world: World) -> dict:
+    patterns = load_patterns()
+    pull_requests = []
+    rework_links = []
+    for repo in world.repositories:
+        added, survival, rework = durability(repo, patterns)
+        for pr in repo.pull_requests:
+            key = (repo.full_name, pr.number)
+            pull_requests.append(
+                {
+                    "repo": repo.full_name,
+                    "number": pr.number,
+                    "person_id": pr.person_id,
+                    "author_login": pr.author_login,
+                    "intent": pr.intent,
+                    "platform": pr.platform,
+                    "state": pr.state,
+                    "created_at": _ts(pr.created_at),
+                    "merged_at": _ts(pr.merged_at),
+                    "closed_at": _ts(pr.closed_at),
+                    "head_ref": pr.head_ref,
+                    "merge_commit_oid": pr.merge_commit.oid if pr.merge_commit else None,
+                    "reverts": _pr(pr.reverts),
+                    "effective_lines_added": added.get(key),
+                    "survival": [
+                        {
+                            "horizon_days": s.horizon_days,
+                            "snapshot_oid": s.snapshot_oid,
+                            "lines_surviving": s.lines_surviving,
+                            "survival_rate": s.survival_rate,
+                            "reached_by_world_end": s.reached_by_world_end,
+                        }
+                        for s in survival.get(key, [])
+                    ],
+                }
+            )
+        rework_links += [
+            {
+                "original": _pr(r.original),
+                "later": _pr(r.later),
+                "lines_reworked": r.lines_reworked,
+                "first_reworked_at": _ts(r.first_reworked_at),
+                "is_revert": r.is_revert,
+            }
+            for r in rework
+        ]
+    sessions = [
+        {
+            "session_id": s.session_id,
+            "person_id": s.person_id,
+            "platform": s.platform,
+            "intent": s.intent,
+            "started_at": _ts(s.started_at),
+            "ended_at": _ts(s.ended_at),
+            "pr": _pr(s.pr),
+            "repo": s.repo,
+            "branch": s.branch,
+            "requests": len(s.requests),
+            "cost_usd": str(s.cost_usd),
+            "input_tokens": sum(r.input_tokens for r in s.requests),
+            "cache_write_5m_tokens": sum(r.cache_write_5m_tokens for r in s.requests),
+            "cache_write_1h_tokens": sum(r.cache_write_1h_tokens for r in s.requests),
+            "cache_read_tokens": sum(r.cache_read_tokens for r in s.requests),
+            "output_tokens": sum(r.output_tokens for r in s.requests),
+            "commits_during": s.commits_during,
+        }
+        for s in world.sessions
+    ]
+    cost_by_platform: dict[str, Decimal] = {}
+    for s in world.sessions:
+        cost_by_platform[s.platform] = cost_by_platform.get(s.platform, Decimal(0)) + s.cost_usd
+    return {
+        "profile": world.profile,
+        "seed": world.seed,
+        "org": world.org,
+        "start": world.start.isoformat(),
+        "days": world.days,
+        "totals": {
+            "sessions": len(sessions),
+            "cost_usd": str(sum(cost_by_platform.values(), Decimal(0))),
+            "cost_usd_by_platform": {k: str(v) for k, v in sorted(cost_by_platform.items())},
+            "pull_requests": len(pull_requests),
+        },
+        "people": [
+            {
+                "person_id": p.person_id,
+                "name": p.name,
+                "team": p.team,
+                "work_email": p.work_email,
+                "github_login": p.github_login,
+                "commit_email": p.commit_email,
+                "platforms": list(p.platforms),
+                "vendor_emails": p.vendor_emails,
+            }
+            for p in world.people
+        ],
+        "sessions": sessions,
+        "pull_requests": pull_requests,
+        "rework_links": rework_links,
+    }
+
+
+def write_truth(world: World, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(build_truth(world), indent=1, sort_keys=True) + "\n")
+
+
+def write_roster(world: World, path: Path) -> None:
+    """The optional people file (``TOKENWORTH_PEOPLE_FILE``): person, team, emails, GitHub logins.
+
+    It lists work emails only — the personal addresses some people use at a vendor stay
+    unresolved, as they would in a real organisation's roster.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["person_id", "name", "team", "emails", "github_logins"])
+        for p in world.people:
+            writer.writerow([p.person_id, p.name, p.team, p.work_email, p.github_login])
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def _pr(key: PrKey | None) -> str | None:
+    return f"{key[0]}#{key[1]}" if key else None

@@ -1,0 +1,25 @@
+"""Shared fixtures: generated sandbox worlds (cached per session; generation is deterministic)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox.generate import build_world
+from sandbox.gitrepos import write_repositories
+from sandbox.model import World
+
+
+@pytest.fixture(scope="session")
+def tiny_world() -> World:
+    return build_world("tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_repos(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, Path]:
+    """A fresh tiny world with its repositories written to disk."""
+    world = build_world("tiny")
+    out = tmp_path_factory.mktemp("sandbox")
+    write_repositories(world, out)
+    return world, out
