@@ -1,0 +1,86 @@
+"""``tokenworth sandbox serve``: generate a world, write its repositories and truth, serve it."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sandbox.generate import build_world
+from sandbox.gitrepos import clone_url_template, write_repositories
+from sandbox.model import World
+from sandbox.profiles import DEFAULT_SEED, PROFILES
+from sandbox.truth import write_roster, write_truth
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="tiny")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--host", default="127.0.0.1", help="loopback only, by design")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument(
+        "--faults",
+        default="",
+        help="fault injection, e.g. rate=0.1,kinds=429,500,502,reset,timeout,truncated",
+    )
+    parser.add_argument(
+        "--rate-limit-scale",
+        type=float,
+        default=1.0,
+        help="multiply the vendors' per-minute request limits (benchmarks raise it)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write git repositories, truth.json and people.csv "
+        "(default: $TOKENWORTH_HOME/sandbox/<profile>)",
+    )
+
+
+def prepare(profile: str, seed: int, out: Path) -> World:
+    """Generate the world and write everything the pipeline and the tests read from disk."""
+    world = build_world(profile, seed)
+    write_repositories(world, out)
+    write_truth(world, out / "truth.json")
+    write_roster(world, out / "people.csv")
+    return world
+
+
+def serve(args: argparse.Namespace, home: Path) -> int:
+    from sandbox.server import SandboxServer  # the HTTP stack is only needed to serve
+
+    out: Path = args.out or home / "sandbox" / args.profile
+    started = time.monotonic()
+    world = prepare(args.profile, args.seed, out)
+    server = SandboxServer(
+        world,
+        host=args.host,
+        port=args.port,
+        faults=args.faults,
+        rate_limit_scale=args.rate_limit_scale,
+    )
+    server.start()
+    print(
+        f"# tokenworth sandbox: profile {world.profile}, seed {world.seed}, "
+        f"{len(world.people)} people, {len(world.sessions)} AI sessions, "
+        f"{sum(len(r.pull_requests) for r in world.repositories)} pull requests, "
+        f"days {world.start} to {world.end} (exclusive); "
+        f"ready in {time.monotonic() - started:.1f}s",
+    )
+    print(f"# truth: {out / 'truth.json'}")
+    for line in server.exports(clone_url_template(out)):
+        print(line)
+    print(f"export TOKENWORTH_PEOPLE_FILE={out / 'people.csv'}")
+    print("# serving until interrupted (Ctrl-C)", flush=True)
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+    print("# sandbox stopped", file=sys.stderr)
+    return 0
