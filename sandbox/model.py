@@ -259,7 +259,7 @@ class CopilotSeat:
     pending_cancellation_date: date | None = None
 
 
-@dataclass(slots=True)
+@dataclass  # no slots: the lookups below are cached on the instance
 class World:
     seed: int
     profile: str

@@ -1,0 +1,500 @@
+"""The Cursor Admin API's view of the world (vendor-apis.md §4).
+
+One usage event per Cursor request (``filtered-usage-events``, epoch-ms bounds both inclusive,
+newest first), daily per-user activity (``daily-usage-data``), the team roster (``members``) and
+the current billing cycle's spend (``spend``). ``chargedCents`` of an event is exactly the
+request's true cost in cents; ``tokenUsage.totalCents`` is the model cost before the Cursor Token
+Rate and any discount, as the docs define it.
+
+Cursor limits each endpoint per team per minute; the sandbox enforces those limits (scaled by
+``rate_limit_scale``) and answers ``429`` with the documented body plus a ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+import threading
+import time
+import uuid
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from http import HTTPStatus
+from typing import Any
+
+from sandbox.model import AIRequest, AISession, Person, World
+from sandbox.vendors import (
+    ApiError,
+    ApiRequest,
+    ApiResponse,
+    JsonObject,
+    Route,
+    VendorApi,
+    check_choices,
+    day_start,
+    days,
+    epoch_ms,
+    people_by_id,
+    pick,
+    stable_hash,
+)
+
+DAY_MS = 86_400_000
+MAX_DAILY_RANGE_MS = 30 * DAY_MS
+# Requests per minute per endpoint (Aug-2026 docs); other endpoints default to 20.
+RATE_LIMITS = {
+    "POST /teams/filtered-usage-events": 60,
+    "POST /teams/daily-usage-data": 20,
+}
+DEFAULT_RATE_LIMIT = 20
+RATE_LIMIT_BODY = {
+    "error": "Too Many Requests",
+    "message": "Rate limit exceeded. Please try again later.",
+}
+HOSTING_TYPES = ("CLOUD", "SELF_HOSTED", "SELF_HOSTED_POOL", "SELF_HOSTED_MACHINE")
+REQUEST_KINDS = ("agent",) * 14 + ("composer",) * 3 + ("chat",) * 2 + ("cmdk",)
+EXTENSIONS = (".py", ".ts", ".tsx", ".go", ".rs")
+CLIENT_VERSIONS = ("1.7.2", "1.7.5", "1.8.0", "1.8.1")
+INCLUDED = "Included in Business"
+USAGE_BASED = "Usage-based"
+SIX = Decimal("0.000001")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A Cursor request, positioned for the events index."""
+
+    ms: int
+    person: Person
+    session: AISession
+    index: int
+    request: AIRequest
+
+    @property
+    def kind(self) -> str:
+        # About 40% of events are billed on demand; the rest fall in the plan's included usage.
+        return USAGE_BASED if self._hash % 10 < 4 else INCLUDED
+
+    @property
+    def _hash(self) -> int:
+        return stable_hash("cursor-event", self.session.session_id, self.index)
+
+
+def cursor_email(person: Person) -> str:
+    return person.vendor_emails.get("cursor") or person.work_email
+
+
+def cursor_numeric_id(person: Person) -> int:
+    value = person.vendor_user_ids.get("cursor_numeric")
+    return (
+        int(value) if value and value.isdigit() else 10_000 + stable_hash(person.person_id) % 10**6
+    )
+
+
+def cursor_user_id(person: Person) -> str:
+    return person.vendor_user_ids.get("cursor") or f"user_{person.person_id}"
+
+
+def cents(amount: Decimal) -> float:
+    """Dollars → cents as a JSON number, exact to the digits the Decimal carries."""
+    return float(amount * 100)
+
+
+class CursorApi(VendorApi):
+    """Serves the Cursor Admin endpoints and enforces Cursor's per-minute limits."""
+
+    vendor = "cursor"
+
+    def __init__(self, world: World, admin_key: str, *, rate_limit_scale: float = 1.0) -> None:
+        super().__init__()
+        self.world = world
+        self.people = people_by_id(world)
+        self.admin_key = admin_key
+        self.rate_limit_scale = rate_limit_scale
+        self._calls: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        # The sandbox's "now": the end of the last simulated day.
+        self.now_ms = epoch_ms(day_start(world.end))
+        last_day = world.end - timedelta(days=1)
+        self.cycle_start = date(last_day.year, last_day.month, 1)
+        self._index(world)
+
+        self.add_route("GET", "/teams/members", self._members)
+        self.add_route("POST", "/teams/daily-usage-data", self._daily)
+        self.add_route("POST", "/teams/filtered-usage-events", self._events)
+        self.add_route("POST", "/teams/spend", self._spend)
+
+    # --- indexes ---------------------------------------------------------------------------
+
+    def _index(self, world: World) -> None:
+        events: list[Event] = []
+        for session in world.sessions:
+            if session.platform != "cursor":
+                continue
+            person = self.people[session.person_id]
+            for i, r in enumerate(session.requests):
+                events.append(Event(epoch_ms(r.at), person, session, i, r))
+        users = {e.person.person_id: e.person for e in events}
+        members = [p for p in world.people if "cursor" in p.platforms or p.person_id in users]
+        self.members = members
+        self.by_email = {cursor_email(p): p for p in members}
+        self.by_numeric = {cursor_numeric_id(p): p for p in members}
+
+        # Ascending by (time, user, session, index): a total order, so pages are stable and
+        # ties at the same millisecond never overlap or skip a page boundary.
+        def order(e: Event) -> tuple[int, int, str, int]:
+            return (e.ms, cursor_numeric_id(e.person), e.session.session_id, e.index)
+
+        events.sort(key=order)
+        self.events = events
+        self.event_ms = [e.ms for e in events]
+        per_user: dict[str, list[Event]] = defaultdict(list)
+        for e in events:
+            per_user[e.person.person_id].append(e)
+        self.user_events = {pid: (es, [e.ms for e in es]) for pid, es in per_user.items()}
+
+        # Daily activity per (person, day) for daily-usage-data.
+        self.daily: dict[tuple[str, date], list[Event]] = defaultdict(list)
+        for e in events:
+            self.daily[(e.person.person_id, e.request.at.astimezone(UTC).date())].append(e)
+
+        # Spend in the current billing cycle.
+        cycle_ms = epoch_ms(day_start(self.cycle_start))
+        self.spend: dict[str, list[Any]] = {
+            p.person_id: [Decimal(0), Decimal(0), 0] for p in members
+        }
+        for e in events[bisect_left(self.event_ms, cycle_ms) :]:
+            acc = self.spend[e.person.person_id]
+            acc[1] += e.request.cost_usd
+            acc[2] += 1
+            if e.kind == USAGE_BASED:
+                acc[0] += e.request.cost_usd
+
+    # --- protocol --------------------------------------------------------------------------
+
+    def authenticate(self, request: ApiRequest) -> None:
+        auth = request.headers.get("authorization", "")
+        if not auth.lower().startswith("basic "):
+            raise ApiError(401, "Missing API key: use HTTP Basic auth with the key as username")
+        try:
+            user, _, password = base64.b64decode(auth[6:].strip()).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise ApiError(401, "Malformed Basic authorization header") from None
+        if user != self.admin_key or password:
+            raise ApiError(401, "Invalid API key")
+
+    def before(self, route: Route, request: ApiRequest) -> None:
+        """Cursor's per-endpoint, per-minute limits, over a sliding one-minute window."""
+        limit = max(1, int(RATE_LIMITS.get(route.name, DEFAULT_RATE_LIMIT) * self.rate_limit_scale))
+        now = time.monotonic()
+        with self._lock:
+            calls = self._calls[route.name]
+            while calls and calls[0] <= now - 60:
+                calls.popleft()
+            if len(calls) >= limit:
+                wait = max(1, math.ceil(calls[0] + 60 - now))
+                raise ApiError(429, RATE_LIMIT_BODY["message"], headers={"Retry-After": str(wait)})
+            calls.append(now)
+
+    def error(self, status: int, message: str) -> ApiResponse:
+        if status == 429:
+            return ApiResponse(429, dict(RATE_LIMIT_BODY))
+        if status == 404:
+            return ApiResponse(404, {"error": "Not Found", "message": "Resource not found"})
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Error"
+        return ApiResponse(status, {"error": phrase, "message": message})
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    def _members(self, _request: ApiRequest, _m: re.Match[str]) -> ApiResponse:
+        return ApiResponse(
+            200,
+            {
+                "teamMembers": [
+                    {
+                        "id": cursor_user_id(p),
+                        "name": p.name,
+                        "email": cursor_email(p),
+                        "role": "owner" if i == 0 else "member",
+                        "isRemoved": False,
+                    }
+                    for i, p in enumerate(self.members)
+                ]
+            },
+        )
+
+    def _daily(self, request: ApiRequest, _m: re.Match[str]) -> ApiResponse:
+        body = request.json_body()
+        start_ms = body_int(body, "startDate")
+        end_ms = body_int(body, "endDate")
+        if end_ms < start_ms:
+            raise ApiError(400, "endDate must not be before startDate")
+        if end_ms - start_ms > MAX_DAILY_RANGE_MS:
+            raise ApiError(400, "Date range cannot exceed 30 days (startDate to endDate)")
+        # Days are whole UTC days; both bounds inclusive, as Cursor treats them.
+        first = ms_date(start_ms)
+        last = ms_date(end_ms)
+        span = list(days(first, last + timedelta(days=1)))
+        paged = "page" in body or "pageSize" in body
+        if not paged:
+            rows = [
+                self._daily_row(p, d)
+                for d in span
+                for p in sorted(self.members, key=cursor_numeric_id)
+                if (p.person_id, d) in self.daily
+            ]
+            return ApiResponse(
+                200, {"data": rows, "period": {"startDate": start_ms, "endDate": end_ms}}
+            )
+        page = body_int(body, "page", default=1, low=1)
+        size = body_int(body, "pageSize", default=1000, low=1, high=1000)
+        members = sorted(self.members, key=cursor_numeric_id)
+        pages = max(1, math.ceil(len(members) / size))
+        chosen = members[(page - 1) * size : page * size]
+        rows = [self._daily_row(p, d) for d in span for p in chosen]
+        return ApiResponse(
+            200,
+            {
+                "data": rows,
+                "period": {"startDate": start_ms, "endDate": end_ms},
+                "pagination": {
+                    "page": page,
+                    "pageSize": size,
+                    "totalUsers": len(members),
+                    "totalPages": pages,
+                    "hasNextPage": page < pages,
+                    "hasPreviousPage": page > 1,
+                },
+            },
+        )
+
+    def _daily_row(self, person: Person, day: date) -> JsonObject:
+        events = self.daily.get((person.person_id, day), [])
+        kinds = Counter(pick(REQUEST_KINDS, e.session.session_id, e.index) for e in events)
+        billing = Counter(e.kind for e in events)
+        models = Counter(e.request.model for e in events)
+        top_model = min(models, key=lambda m: (-models[m], m)) if models else None
+        active = bool(events)
+        added = sum(e.request.lines_added for e in events)
+        removed = sum(e.request.lines_removed for e in events)
+        return {
+            "userId": cursor_numeric_id(person),
+            "day": day.isoformat(),
+            "date": epoch_ms(day_start(day)),
+            "isActive": active,
+            "totalLinesAdded": added,
+            "totalLinesDeleted": removed,
+            "acceptedLinesAdded": added,
+            "acceptedLinesDeleted": removed,
+            "totalApplies": sum(
+                e.request.edits_accepted + e.request.edits_rejected for e in events
+            ),
+            "totalAccepts": sum(e.request.edits_accepted for e in events),
+            "totalRejects": sum(e.request.edits_rejected for e in events),
+            "totalTabsShown": 0,
+            "totalTabsAccepted": 0,
+            "composerRequests": kinds["composer"],
+            "chatRequests": kinds["chat"],
+            "agentRequests": kinds["agent"],
+            "cmdkUsages": kinds["cmdk"],
+            "subscriptionIncludedReqs": billing[INCLUDED],
+            "apiKeyReqs": 0,
+            "usageBasedReqs": billing[USAGE_BASED],
+            "bugbotUsages": 0,
+            "mostUsedModel": top_model,
+            "applyMostUsedExtension": pick(EXTENSIONS, person.person_id) if active else None,
+            "tabMostUsedExtension": None,
+            "clientVersion": pick(CLIENT_VERSIONS, person.person_id) if active else None,
+            "email": cursor_email(person),
+        }
+
+    def _events(self, request: ApiRequest, _m: re.Match[str]) -> ApiResponse:
+        body = request.json_body()
+        end_ms = body_int(body, "endDate", default=self.now_ms - 1)
+        start_ms = body_int(body, "startDate", default=end_ms - MAX_DAILY_RANGE_MS)
+        if end_ms < start_ms:
+            raise ApiError(400, "endDate must not be before startDate")
+        page = body_int(body, "page", default=1, low=1)
+        size = body_int(body, "pageSize", default=100, low=1, high=1000)
+        hosting = body.get("hostingType")
+        if hosting is not None:
+            check_choices([str(hosting)], HOSTING_TYPES, "hostingType")
+        person: Person | None = None
+        empty = False
+        if body.get("email") is not None:
+            person = self.by_email.get(str(body["email"]))
+            empty |= person is None
+        if body.get("userId") is not None:
+            by_id = self.by_numeric.get(body_int(body, "userId"))
+            empty |= by_id is None or (person is not None and by_id is not person)
+            person = person or by_id
+        # No simulated request ran in a cloud agent, an automation or a service account.
+        empty |= any(body.get(k) for k in ("hostingType", "cloudAgentId", "automationId"))
+        empty |= bool(body.get("serviceAccountId"))
+        events, times = self.events, self.event_ms
+        if empty:
+            events, times = [], []
+        elif person is not None:
+            events, times = self.user_events.get(person.person_id, ([], []))
+        # Both bounds inclusive: [lo, hi) over the ascending index.
+        lo = bisect_left(times, start_ms)
+        hi = bisect_right(times, end_ms)
+        total = hi - lo
+        pages = math.ceil(total / size)
+        # Newest first: page 1 starts at the newest event in range.
+        top = hi - (page - 1) * size
+        chosen = (
+            [events[i] for i in range(top - 1, max(lo, top - size) - 1, -1)] if top > lo else []
+        )
+        return ApiResponse(
+            200,
+            {
+                "totalUsageEventsCount": total,
+                "pagination": {
+                    "numPages": pages,
+                    "currentPage": page,
+                    "pageSize": size,
+                    "hasNextPage": page < pages,
+                    "hasPreviousPage": page > 1,
+                },
+                "usageEvents": [event_json(e) for e in chosen],
+                "period": {"startDate": start_ms, "endDate": end_ms},
+            },
+        )
+
+    def _spend(self, request: ApiRequest, _m: re.Match[str]) -> ApiResponse:
+        body = request.json_body()
+        sort_by = str(body.get("sortBy", "date"))
+        check_choices([sort_by], ("amount", "date", "user"), "sortBy")
+        direction = str(body.get("sortDirection", "desc"))
+        check_choices([direction], ("asc", "desc"), "sortDirection")
+        page = body_int(body, "page", default=1, low=1)
+        size = body_int(body, "pageSize", default=100, low=1, high=1000)
+        term = str(body.get("searchTerm") or "").lower()
+        members = [
+            p for p in self.members if term in p.name.lower() or term in cursor_email(p).lower()
+        ]
+        keys: dict[str, Callable[[Person], Any]] = {
+            "amount": lambda p: (self.spend[p.person_id][0], cursor_numeric_id(p)),
+            "date": lambda p: (p.joined_on or self.world.start, cursor_numeric_id(p)),
+            "user": lambda p: (p.name, cursor_numeric_id(p)),
+        }
+        members.sort(key=keys[sort_by], reverse=direction == "desc")
+        pages = max(1, math.ceil(len(members) / size))
+        rows = []
+        for p in members[(page - 1) * size : page * size]:
+            on_demand, overall, count = self.spend[p.person_id]
+            limit = 200 if stable_hash("cursor-limit", p.person_id) % 4 == 0 else None
+            rows.append(
+                {
+                    "userId": cursor_user_id(p),
+                    "spendCents": cents(on_demand),
+                    "overallSpendCents": cents(overall),
+                    "fastPremiumRequests": count,
+                    "name": p.name,
+                    "email": cursor_email(p),
+                    "role": "owner" if p is self.members[0] else "member",
+                    "hardLimitOverrideDollars": 0,
+                    "monthlyLimitDollars": limit,
+                    "effectivePerUserLimitDollars": limit or 100,
+                }
+            )
+        return ApiResponse(
+            200,
+            {
+                "teamMemberSpend": rows,
+                "subscriptionCycleStart": epoch_ms(day_start(self.cycle_start)),
+                "totalMembers": len(members),
+                "totalPages": pages,
+            },
+        )
+
+
+def event_json(e: Event) -> JsonObject:
+    """One usage event; ``chargedCents`` / 100 is exactly the request's true cost in dollars.
+
+    Some events carry the Cursor Token Rate (third-party models), some a discount; the model
+    cost before both (``totalCents``) is derived backwards so the documented rule holds:
+    charged = total × (1 − discount) + fee.
+    """
+    r = e.request
+    h = stable_hash("cursor-event", e.session.session_id, e.index)
+    charged = r.cost_usd * 100
+    tokens = r.input_tokens + r.output_tokens + r.cache_read_tokens
+    tokens += r.cache_write_5m_tokens + r.cache_write_1h_tokens
+    own_model = r.model.startswith(("composer", "cursor"))
+    fee = None
+    if not own_model and (h >> 8) % 2 == 0:
+        # $0.25 per million tokens, in cents; never more than a fifth of the charge.
+        fee = min(Decimal(tokens) * Decimal("0.000025"), charged / 5).quantize(SIX)
+    discount = 10 if (h >> 16) % 8 == 0 else None
+    total = charged - (fee or 0)
+    if discount:
+        total = total / (1 - Decimal(discount) / 100)
+    token_usage: JsonObject = {
+        "inputTokens": r.input_tokens,
+        "outputTokens": r.output_tokens,
+        "cacheWriteTokens": r.cache_write_5m_tokens + r.cache_write_1h_tokens,
+        "cacheReadTokens": r.cache_read_tokens,
+        "totalCents": float(total.quantize(SIX)),
+    }
+    if discount:
+        token_usage["discountPercentOff"] = discount
+    kind = e.kind
+    event: JsonObject = {
+        "timestamp": str(e.ms),
+        "userEmail": cursor_email(e.person),
+        "conversationId": str(uuid.uuid5(uuid.NAMESPACE_URL, "cursor:" + e.session.session_id)),
+        "model": r.model,
+        "kind": kind,
+        "maxMode": (h >> 24) % 3 == 0,
+        "requestsCosts": max(1.0, round(float(charged) / 4, 1)),
+        "isTokenBasedCall": True,
+        "isChargeable": kind == USAGE_BASED,
+        "isHeadless": False,
+        "tokenUsage": token_usage,
+        "chargedCents": float(charged),
+    }
+    if fee is not None:
+        event["cursorTokenFee"] = float(fee)
+    return event
+
+
+def body_int(
+    body: JsonObject,
+    name: str,
+    *,
+    default: int | None = None,
+    low: int | None = None,
+    high: int | None = None,
+) -> int:
+    """An integer body field (epoch ms, page…) with a 400 naming the field when it is wrong."""
+    value = body.get(name)
+    if value is None:
+        if default is None:
+            raise ApiError(400, f"{name} is required")
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ApiError(400, f"{name} must be a number, got {value!r}")
+    try:
+        number = int(value)
+        if isinstance(value, float) and value != number:
+            raise ValueError
+    except ValueError:
+        raise ApiError(400, f"{name} must be an integer number, got {value!r}") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ApiError(400, f"{name} must be between {low} and {high}, got {number}")
+    return number
+
+
+def ms_date(ms: int) -> date:
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)).date()
