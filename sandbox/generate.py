@@ -517,7 +517,14 @@ class _Generator:
                 repo_choices = self.team_repos[person.team]
                 repo = rng.choice(repo_choices) if rng.random() < 0.9 else rng.choice(repos)
                 roll = rng.random()
-                intent = "productive" if roll < 0.74 else "rework" if roll < 0.87 else "abandoned"
+                rework = self.profile.rework_share
+                intent = (
+                    "productive"
+                    if roll < 0.87 - rework
+                    else "rework"
+                    if roll < 0.87
+                    else "abandoned"
+                )
                 work_type = _weighted(rng, tuple((w[0], w[1]) for w in WORK_TYPES))
                 dev_start = self._local(person, task_days[0], rng.uniform(9, 11))
                 dev_end = self._local(person, task_days[-1], rng.uniform(15, 18))
@@ -957,7 +964,8 @@ class _Generator:
             platform = None
             work_type = "fix"
         else:
-            start = pr.merged_at + timedelta(days=rng.uniform(1, 9))
+            # Within days to a week or so; sooner in short worlds, so the rewrite happens in them.
+            start = pr.merged_at + timedelta(days=rng.uniform(0.5, min(9, self.profile.days / 3)))
             author = self._reviewer(original.person, rng) if rng.random() < 0.6 else original.person
             platform = rng.choice(author.platforms) if author.platforms else None
             work_type = rng.choice(("fix", "refactor"))

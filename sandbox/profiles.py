@@ -18,6 +18,9 @@ class Profile:
     sessions_per_day: float
     # Mean requests per session (agentic platforms); the distribution is heavy-tailed.
     requests_per_session: int
+    # Share of tasks whose work is later reverted or rewritten. The tests' small org gets more,
+    # so that a ten-day world still holds reverts and rewrites to recover.
+    rework_share: float = 0.13
 
 
 PROFILES: dict[str, Profile] = {
@@ -32,6 +35,7 @@ PROFILES: dict[str, Profile] = {
         days=10,
         sessions_per_day=1.6,
         requests_per_session=14,
+        rework_share=0.3,
     ),
     "demo": Profile(
         "demo",
