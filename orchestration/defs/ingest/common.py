@@ -1,0 +1,204 @@
+"""What every ingest source shares: keys, time windows, the asset key scheme and the run wrapper.
+
+Each source package has ``source.py`` (a ``@dlt.source`` that only talks HTTP through
+:class:`~orchestration.lib.http.HttpClient`) and ``assets.py`` (``@dlt_assets`` partitioned by UTC
+day). The wrapper here turns "no credential" into one log line and a skip, and a failure deep in
+dlt's extract step back into the source's own clear message.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import dlt
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator
+from dagster_dlt.translator import DltResourceTranslatorData
+from dlt.extract.source import DltSource
+
+from orchestration.defs.partitions import window_days
+from orchestration.lib import settings
+from orchestration.lib.http import HttpClient, SourceError
+
+# DuckDB allows one writer process per file: every asset that writes the warehouse runs in
+# this pool (limit 1 in dagster.yaml / in-process runs are sequential anyway).
+WAREHOUSE_POOL = "warehouse"
+_NULL = "\x00"  # stands for None inside composite keys; never occurs in API strings
+
+
+def row_key(*parts: object) -> str:
+    """A composite key for grouped report rows whose group columns may be null.
+
+    dlt makes primary-key columns NOT NULL, but a report's ``workspace_id`` is legitimately null
+    (the default workspace), so grouped rows get one string key over all group columns.
+    """
+    return "|".join(_NULL if p is None else str(p) for p in parts)
+
+
+def day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def rfc3339(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def epoch_ms(at: datetime) -> int:
+    return int(at.timestamp()) * 1000 + at.microsecond // 1000
+
+
+def day_bounds_ms_inclusive(day: date) -> tuple[int, int]:
+    """Cursor's bounds are both inclusive: ``T00:00:00.000`` … ``T23:59:59.999``."""
+    start = epoch_ms(day_start(day))
+    return start, start + 86_400_000 - 1
+
+
+def cents_to_usd(cents: Decimal | int | float | str | None) -> Decimal | None:
+    """Cents (string, int or Decimal) to exact Decimal dollars."""
+    if cents is None:
+        return None
+    return Decimal(str(cents)) / 100
+
+
+def chunks(days: Sequence[date], size: int) -> Iterator[tuple[date, date]]:
+    """Contiguous ``(first, last)`` day ranges of at most ``size`` days (vendor range limits)."""
+    for i in range(0, len(days), size):
+        part = days[i : i + size]
+        yield part[0], part[-1]
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+class RawTranslator(DagsterDltTranslator):
+    """Asset key ``raw_<source>/<table>``, group ``ingest_<source>``, no upstream stubs."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
+        spec = super().get_asset_spec(data)
+        table = str(data.resource.table_name)
+        return spec.replace_attributes(
+            key=dg.AssetKey([f"raw_{self.source}", table]),
+            group_name=f"ingest_{self.source}",
+            deps=[],
+            # A source without credentials materialises nothing and that is not a failure.
+            skippable=True,
+            description=(data.resource.__doc__ or spec.description or "").strip() or None,
+        ).merge_attributes(kinds={"dlt"})
+
+
+def spec_pipeline(source: str) -> Any:
+    """A pipeline used only to build asset specs at import time (never runs).
+
+    Runs build their own pipeline from the warehouse resource; this one lives in a temp dir so
+    that importing the definitions writes nothing into TOKENWORTH_HOME.
+    """
+    return dlt.pipeline(
+        pipeline_name=f"tokenworth_{source}",
+        pipelines_dir=str(Path(tempfile.gettempdir()) / "tokenworth-dlt-specs"),
+        destination="duckdb",
+        dataset_name=f"raw_{source}",
+    )
+
+
+def root_source_error(exc: BaseException) -> SourceError | None:
+    """The :class:`SourceError` dlt wrapped (extract errors nest it a few levels deep)."""
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, SourceError):
+            return current
+        stack.extend([current.__cause__, current.__context__])
+        stack.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
+        for attr in ("exception", "original_exception", "exc"):
+            inner = getattr(current, attr, None)
+            if isinstance(inner, BaseException):
+                stack.append(inner)
+    return None
+
+
+def run_source(
+    *,
+    context: dg.AssetExecutionContext,
+    dlt_resource: DagsterDltResource,
+    pipeline: Any,
+    source: str,
+    vendor: str,
+    configured: bool,
+    missing_variables: str,
+    client_factory: Callable[[], HttpClient],
+    build_source: Callable[[HttpClient, list[date]], DltSource],
+) -> Iterator[Any]:
+    """Load the days of this run into ``raw_<source>``, or skip with one clear line."""
+    if not configured:
+        context.log.warning(f"{vendor}: skipped — set {missing_variables} to load raw_{source}")
+        return
+    days = window_days(context, settings.LOOKBACK_DAYS[source])
+    client = client_factory()
+    context.log.info(
+        f"{vendor}: loading {days[0]}..{days[-1]} into raw_{source} "
+        f"(lookback {settings.LOOKBACK_DAYS[source]} day(s))"
+    )
+    try:
+        yield from dlt_resource.run(
+            context=context, dlt_source=build_source(client, days), dlt_pipeline=pipeline
+        )
+    except Exception as exc:
+        cause = root_source_error(exc)
+        if cause is not None:
+            # The dlt wrapper's text repeats pipeline internals; the cause says what to fix.
+            raise dg.Failure(description=str(cause)) from None
+        raise
+    finally:
+        context.log.info(
+            f"{vendor}: {client.stats.requests} HTTP requests, {client.stats.retries} retries, "
+            f"{client.stats.waited_seconds:.1f}s waited"
+        )
+        client.close()
+
+
+def days_between(first: date, last: date) -> list[date]:
+    """Days from ``first`` to ``last`` inclusive."""
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def usd() -> dict[str, Any]:
+    """Column hint for exact USD amounts (a fresh dict: dlt mutates the hints it is given)."""
+    return {"data_type": "decimal", "precision": 38, "scale": 12}
+
+
+def columns(
+    *,
+    text: tuple[str, ...] = (),
+    bigint: tuple[str, ...] = (),
+    boolean: tuple[str, ...] = (),
+    timestamp: tuple[str, ...] = (),
+    decimal: tuple[str, ...] = (),
+    json: tuple[str, ...] = (),
+) -> dict[str, dict[str, Any]]:
+    """Column hints for documented fields that may be null in every row of a load.
+
+    dlt only creates a column once it sees a value; declaring the documented optional fields
+    keeps the raw tables' shape stable for dbt (a missing optional field is a null column).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for names, data_type in ((text, "text"), (bigint, "bigint"), (boolean, "bool"),
+                             (timestamp, "timestamp"), (json, "json")):  # fmt: skip
+        for name in names:
+            out[name] = {"data_type": data_type, "nullable": True}
+    for name in decimal:
+        out[name] = {**usd(), "nullable": True}
+    return out

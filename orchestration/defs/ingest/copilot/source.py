@@ -1,0 +1,155 @@
+"""GitHub Copilot (REST) → ``raw_copilot``.
+
+Quirks handled here: the usage-metrics report is not data but signed *download links* to NDJSON
+files (fetched without the GitHub credential, parsed line by line, several files concatenated);
+a report that is not ready yet answers 204; seats paginate by ``Link`` header and are a
+snapshot of today; AI-credit billing is in dollars (1 credit = $0.01) under ``/organizations/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import dlt
+
+from orchestration.defs.ingest.common import columns, row_key, today_utc, usd
+from orchestration.lib.http import HttpClient, Log, require
+
+VENDOR = "GitHub Copilot"
+USERS_REPORT = "copilot/metrics/reports/users-1-day"
+# Nested arrays of the per-user record stay whole (JSON) rather than becoming child tables.
+_JSON_FIELDS = (
+    "totals_by_ide",
+    "totals_by_feature",
+    "totals_by_language_feature",
+    "totals_by_language_model",
+    "totals_by_model_feature",
+    "totals_by_cli",
+    "ai_adoption_phase",
+)
+
+
+@dlt.source(name="copilot")
+def copilot_source(
+    client: HttpClient, days: list[date], org: str, log: Log, snapshot_day: date | None = None
+) -> Any:
+    """Copilot per-user daily metrics, seats and AI-credit usage for ``days``.
+
+    Args:
+        client: an authenticated GitHub REST client.
+        days: UTC days to load (partition plus lookback for the reports' ~2-day lag).
+        org: the organisation login.
+        log: where to say that a day's report is not available yet.
+        snapshot_day: key of the seats snapshot (defaults to today, UTC).
+    """
+    snapshot = snapshot_day or today_utc()
+
+    @dlt.resource(
+        name="user_day_metrics",
+        primary_key=("day", "user_id"),
+        merge_key="day",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        columns={
+            **columns(decimal=("ai_credits_used",), text=("organization_id", "enterprise_id")),
+            **{name: {"data_type": "json"} for name in _JSON_FIELDS},
+        },
+    )
+    def user_day_metrics() -> Iterator[dict[str, Any]]:
+        """Per user per day activity from the users-1-day report (NDJSON downloads)."""
+        for day in days:
+            status, _, body = client.request(
+                "GET",
+                f"/orgs/{org}/copilot/metrics/reports/users-1-day",
+                endpoint=USERS_REPORT,
+                params={"day": day.isoformat()},
+                allow_statuses=(204,),
+            )
+            if status == 204 or body is None:
+                log.info(f"{VENDOR}: users-1-day report for {day} is not available yet (204)")
+                continue
+            for link in require(body, "download_links", VENDOR, USERS_REPORT):
+                # Signed URL: no Authorization header, and never logged (it carries a signature).
+                _, _, records = client.request(
+                    "GET",
+                    link,
+                    endpoint=USERS_REPORT + " download",
+                    parse="ndjson",
+                    authenticated=False,
+                )
+                for record in records or []:
+                    require(record, "user_id", VENDOR, USERS_REPORT)
+                    require(record, "user_login", VENDOR, USERS_REPORT)
+                    record_day = require(record, "day", VENDOR, USERS_REPORT)
+                    yield {**record, "day": date.fromisoformat(str(record_day)[:10])}
+
+    @dlt.resource(
+        name="seats",
+        primary_key=("snapshot_date", "assignee_key"),
+        merge_key="snapshot_date",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        columns=columns(
+            text=("pending_cancellation_date", "last_activity_editor", "plan_type"),
+            timestamp=("last_activity_at",),
+            json=("assigning_team", "organization"),
+        ),
+    )
+    def seats() -> Iterator[dict[str, Any]]:
+        """Seat assignments with last activity, snapshotted by date (Link-header pagination)."""
+        endpoint = "copilot/billing/seats"
+        for page in client.paginate_link_header(
+            f"/orgs/{org}/copilot/billing/seats", endpoint=endpoint, params={"per_page": 100}
+        ):
+            total = page.get("total_seats")
+            for seat in require(page, "seats", VENDOR, endpoint):
+                assignee = require(seat, "assignee", VENDOR, endpoint)
+                ident = assignee.get("id")
+                if ident is None:
+                    require(assignee, "id", VENDOR, endpoint + " assignee")
+                yield {
+                    "snapshot_date": snapshot,
+                    "assignee_key": f"{assignee.get('type') or 'User'}:{ident}",
+                    "assignee_login": assignee.get("login") or assignee.get("slug"),
+                    "total_seats": total,
+                    **seat,
+                }
+
+    @dlt.resource(
+        name="ai_credit_usage",
+        primary_key="row_key",
+        merge_key="usage_date",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        columns={
+            "gross_amount": usd(),
+            "net_amount": usd(),
+            "discount_amount": usd(),
+            "price_per_unit": usd(),
+        },
+    )
+    def ai_credit_usage() -> Iterator[dict[str, Any]]:
+        """AI-credit usage per day by product, SKU and model, in dollars."""
+        endpoint = "settings/billing/ai_credit/usage"
+        for day in days:
+            body = client.get_json(
+                f"/organizations/{org}/settings/billing/ai_credit/usage",
+                endpoint=endpoint,
+                params={"year": day.year, "month": day.month, "day": day.day},
+                decimals=True,
+            )
+            for item in require(body, "usageItems", VENDOR, endpoint):
+                require(item, "netAmount", VENDOR, endpoint)
+                yield {
+                    "row_key": row_key(
+                        day,
+                        item.get("product"),
+                        item.get("sku"),
+                        item.get("model"),
+                        item.get("unitType"),
+                        item.get("user"),
+                    ),
+                    "usage_date": day,
+                    **item,
+                }
+
+    return [user_day_metrics, seats, ai_credit_usage]

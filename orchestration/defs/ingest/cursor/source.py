@@ -1,0 +1,328 @@
+"""Cursor Admin API → ``raw_cursor``.
+
+Quirks handled here: HTTP Basic auth (key as user name, empty password); epoch-millisecond bounds
+that are *both inclusive* (a day is ``T00:00:00.000`` … ``T23:59:59.999``); ranges of at most 30
+days; ``timestamp`` is a string of epoch milliseconds; money is in cents (fractional numbers);
+``/teams/spend`` only knows the current billing cycle, so it is snapshotted by date.
+
+Per-request events are the largest table of any vendor (millions of rows on a large team), so they
+are built as Arrow tables: dlt writes those straight to parquet instead of normalising row dicts
+one by one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from typing import Any
+
+import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orchestration.defs.ingest.common import (
+    chunks,
+    columns,
+    day_bounds_ms_inclusive,
+    today_utc,
+)
+from orchestration.lib.http import HttpClient, MissingFieldError, require
+
+VENDOR = "Cursor Admin"
+PAGE_SIZE = 1000
+MAX_RANGE_DAYS = 30
+EVENTS = "teams/filtered-usage-events"
+DAILY = "teams/daily-usage-data"
+
+# Event fields with a fixed Arrow type; anything else the API adds becomes an extra column.
+_FIELDS: dict[str, pa.DataType] = {
+    "timestamp": pa.string(),  # epoch milliseconds, as a string
+    "userEmail": pa.string(),
+    "serviceAccountId": pa.string(),
+    "serviceAccountName": pa.string(),
+    "cloudAgentId": pa.string(),
+    "automationId": pa.string(),
+    "conversationId": pa.string(),
+    "model": pa.string(),
+    "kind": pa.string(),
+    "maxMode": pa.bool_(),
+    "requestsCosts": pa.float64(),
+    "isTokenBasedCall": pa.bool_(),
+    "isChargeable": pa.bool_(),
+    "isHeadless": pa.bool_(),
+    "isFreeBugbot": pa.bool_(),
+    "chargedCents": pa.float64(),
+    "cursorTokenFee": pa.float64(),
+}
+_TOKEN_FIELDS: dict[str, pa.DataType] = {
+    "inputTokens": pa.int64(),
+    "outputTokens": pa.int64(),
+    "cacheWriteTokens": pa.int64(),
+    "cacheReadTokens": pa.int64(),
+    "totalCents": pa.float64(),
+    "discountPercentOff": pa.float64(),
+}
+_MONEY = ("chargedCents", "cursorTokenFee", "tokenUsage__totalCents")
+_REQUIRED = ("timestamp", "model", "chargedCents")
+# Cents with up to 10 decimals (fractional cents since 2026-06). JSON numbers arrive as floats;
+# the float→decimal cast rounds at the scale, which restores the decimal text exactly.
+CENTS = pa.decimal128(38, 10)
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def _infer(values: list[Any]) -> pa.DataType:
+    """An unknown field's type: a scalar type Arrow can infer, else JSON text."""
+    if any(isinstance(v, dict | list) for v in values):
+        return pa.string()
+    try:
+        return pa.array(values).type
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.string()
+
+
+def _jsonable(events: list[dict[str, Any]], key: str, inner: str | None = None) -> None:
+    """Replace nested values of an unknown field by JSON text, in place (rare: schema drift)."""
+    for e in events:
+        holder = e.get(inner) if inner else e
+        if isinstance(holder, dict):
+            v = holder.get(key)
+            if isinstance(v, dict | list):
+                holder[key] = json.dumps(v)
+
+
+def events_to_arrow(events: list[dict[str, Any]], day: date, day_total: int) -> pa.Table:
+    """Usage events as one Arrow table, converted in C++ (``from_pylist`` with a schema).
+
+    Raises:
+        MissingFieldError: when an event lacks ``timestamp``, ``model`` or ``chargedCents``.
+    """
+    keys: set[str] = set().union(*events)
+    token_keys: set[str] = set().union(
+        *(e["tokenUsage"] for e in events if isinstance(e.get("tokenUsage"), dict))
+    )
+    token_fields = dict(_TOKEN_FIELDS)
+    for key in sorted(token_keys - _TOKEN_FIELDS.keys()):
+        values = [(e.get("tokenUsage") or {}).get(key) for e in events]
+        token_fields[key] = _infer(values)
+        if token_fields[key] == pa.string():
+            _jsonable(events, key, "tokenUsage")
+    fields = [pa.field(name, kind) for name, kind in _FIELDS.items()]
+    for key in sorted(keys - _FIELDS.keys() - {"tokenUsage"}):
+        kind = _infer([e.get(key) for e in events])
+        if kind == pa.string():
+            _jsonable(events, key)
+        fields.append(pa.field(key, kind))
+    fields.append(pa.field("tokenUsage", pa.struct(list(token_fields.items()))))
+    try:
+        table = pa.Table.from_pylist(events, schema=pa.schema(fields))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # A documented field with an unexpected type: keep its values as text.
+        table = pa.Table.from_pylist(
+            [{k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in e.items()}
+             for e in events]
+        )  # fmt: skip
+    table = table.flatten()  # tokenUsage.inputTokens → its own column
+    table = table.rename_columns([c.replace(".", "__") for c in table.column_names])
+    for name in _REQUIRED:
+        if name not in keys or table.column(name).null_count:
+            raise MissingFieldError(VENDOR, EVENTS, name)
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if name in _MONEY:
+            column = column.cast(CENTS)
+        columns[_snake(name).replace("token_usage___", "token_usage__")] = column
+    n = table.num_rows
+    millis = pc.cast(table.column("timestamp"), pa.int64())
+    columns["event_at"] = pc.cast(pc.multiply(millis, 1000), pa.timestamp("us", tz="UTC"))
+    columns["day_total_events"] = pa.repeat(pa.scalar(day_total, pa.int64()), n)
+    out = pa.table(columns)
+    # The merge key is NOT NULL in dlt's schema; saying so here avoids a hint mismatch per load.
+    return out.append_column(
+        pa.field("event_date", pa.date32(), nullable=False),
+        pa.repeat(pa.scalar(day, pa.date32()), n),
+    )
+
+
+def _with_event_key(table: pa.Table, day: date) -> pa.Table:
+    # Events have no id. The whole day is replaced on each load (merge_key event_date), so a
+    # key only has to be unique within the day: the position in the API's stable order.
+    prefix = day.isoformat() + "#"
+    keys = pa.array([f"{prefix}{i:08d}" for i in range(table.num_rows)], pa.string())
+    return table.append_column(pa.field("event_key", pa.string(), nullable=False), keys)
+
+
+def fetch_day_events(client: HttpClient, day: date) -> tuple[list[dict[str, Any]], int]:
+    """Every usage event of one UTC day (all pages) and the API's total for the day."""
+    start_ms, end_ms = day_bounds_ms_inclusive(day)
+    events: list[dict[str, Any]] = []
+    page, total = 1, 0
+    while True:
+        body = client.post_json(
+            "/teams/filtered-usage-events",
+            endpoint=EVENTS,
+            body={"startDate": start_ms, "endDate": end_ms, "page": page, "pageSize": PAGE_SIZE},
+        )
+        page_events = require(body, "usageEvents", VENDOR, EVENTS)
+        total = int(body.get("totalUsageEventsCount") or 0)
+        events.extend(page_events)
+        pagination = body.get("pagination") or {}
+        if not pagination.get("hasNextPage") or not page_events:
+            return events, total
+        page += 1
+
+
+@dlt.source(name="cursor")
+def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | None = None) -> Any:
+    """Cursor Admin API for ``days`` (UTC), plus today's spend snapshot.
+
+    Args:
+        client: an authenticated client for the Cursor base URL.
+        days: the UTC days to load (partition plus lookback).
+        snapshot_day: key of the ``/teams/spend`` snapshot (defaults to today, UTC).
+    """
+    snapshot = snapshot_day or today_utc()
+
+    @dlt.resource(name="members", primary_key="email", write_disposition="merge")
+    def members() -> Iterator[dict[str, Any]]:
+        """Team members (GET /teams/members); email is the join key to the other tables."""
+        body = client.get_json("/teams/members", endpoint="teams/members")
+        for member in require(body, "teamMembers", VENDOR, "teams/members"):
+            require(member, "email", VENDOR, "teams/members")
+            yield member
+
+    @dlt.resource(
+        name="daily_usage",
+        primary_key=("day", "user_id"),
+        merge_key="day",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        columns=columns(
+            text=(
+                "most_used_model",
+                "apply_most_used_extension",
+                "tab_most_used_extension",
+                "client_version",
+            ),
+            boolean=("is_active",),
+        ),
+    )
+    def daily_usage() -> Iterator[dict[str, Any]]:
+        """Per user per day activity (POST /teams/daily-usage-data), all members incl. inactive."""
+        for first, last in chunks(days, MAX_RANGE_DAYS):
+            start_ms, _ = day_bounds_ms_inclusive(first)
+            _, end_ms = day_bounds_ms_inclusive(last)
+            page = 1
+            while True:
+                body = client.post_json(
+                    "/teams/daily-usage-data",
+                    endpoint=DAILY,
+                    body={
+                        "startDate": start_ms,
+                        "endDate": end_ms,
+                        "page": page,
+                        "pageSize": PAGE_SIZE,
+                    },
+                    decimals=True,
+                )
+                for row in require(body, "data", VENDOR, DAILY):
+                    require(row, "userId", VENDOR, DAILY)
+                    require(row, "day", VENDOR, DAILY)
+                    yield row
+                pagination = body.get("pagination") or {}
+                if not pagination.get("hasNextPage"):
+                    break
+                page += 1
+
+    @dlt.resource(
+        name="usage_events",
+        primary_key="event_key",
+        merge_key="event_date",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+    )
+    def usage_events() -> Iterator[pa.Table]:
+        """Per-request usage (POST /teams/filtered-usage-events): tokens incl. cache, cents."""
+        # The next day's pages download on a second connection while dlt writes this day's
+        # table, so extraction overlaps the network instead of waiting for it.
+        fetcher = client.clone()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cursor-prefetch") as pool:
+            pending = pool.submit(fetch_day_events, fetcher, days[0]) if days else None
+            for i, day in enumerate(days):
+                assert pending is not None
+                events, total = pending.result()
+                pending = (
+                    pool.submit(fetch_day_events, fetcher, days[i + 1])
+                    if i + 1 < len(days)
+                    else None
+                )
+                if events:
+                    # One table per day: dlt's per-item overhead is paid once, not once a page.
+                    yield _with_event_key(events_to_arrow(events, day, total), day)
+        fetcher.close()
+
+    @dlt.resource(
+        name="spend",
+        primary_key=("snapshot_date", "user_id"),
+        merge_key="snapshot_date",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        columns=columns(
+            decimal=(
+                "spend_cents",
+                "overall_spend_cents",
+                "hard_limit_override_dollars",
+                "monthly_limit_dollars",
+                "effective_per_user_limit_dollars",
+            ),
+        ),
+    )
+    def spend() -> Iterator[dict[str, Any]]:
+        """Current billing cycle spend per member (POST /teams/spend), snapshotted by date."""
+        page = 1
+        while True:
+            body = client.post_json(
+                "/teams/spend",
+                endpoint="teams/spend",
+                body={"page": page, "pageSize": 100},
+                decimals=True,
+            )
+            cycle_start = body.get("subscriptionCycleStart")
+            for row in require(body, "teamMemberSpend", VENDOR, "teams/spend"):
+                require(row, "userId", VENDOR, "teams/spend")
+                yield {
+                    "snapshot_date": snapshot,
+                    "subscription_cycle_start_ms": cycle_start,
+                    **row,
+                }
+            if page >= int(body.get("totalPages") or 1):
+                break
+            page += 1
+
+    return [members, daily_usage, usage_events, spend]
+
+
+def fetch_only(client: HttpClient, days: Sequence[date]) -> int:
+    """Fetch and parse the usage-event pages for ``days`` without loading (benchmark baseline)."""
+    rows = 0
+    for day in days:
+        start_ms, end_ms = day_bounds_ms_inclusive(day)
+        page = 1
+        while True:
+            body = client.post_json(
+                "/teams/filtered-usage-events",
+                endpoint=EVENTS,
+                body={
+                    "startDate": start_ms,
+                    "endDate": end_ms,
+                    "page": page,
+                    "pageSize": PAGE_SIZE,
+                },
+            )
+            rows += len(body["usageEvents"])
+            if not body["pagination"]["hasNextPage"] or not body["usageEvents"]:
+                break
+            page += 1
+    return rows

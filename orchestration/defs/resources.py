@@ -1,0 +1,218 @@
+"""Dagster resources: one per API (credentials through ``dg.EnvVar``) and the warehouse.
+
+A credential that is not set becomes ``None`` here, so the definitions still load and the source
+logs one line and skips instead of failing every run; a set credential is always passed as
+``dg.EnvVar`` so its value never appears in run config, the UI or logs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import dlt
+from dagster_dlt import DagsterDltResource
+
+from orchestration.lib import settings
+from orchestration.lib.http import HttpClient, Log, RetryPolicy
+from orchestration.lib.warehouse import Warehouse, parse_warehouse_url
+
+_ANTHROPIC_VERSION = "2023-06-01"
+_GITHUB_API_VERSION = "2026-03-10"
+
+
+def _secret(name: str) -> dg.EnvVar | None:
+    """``dg.EnvVar(name)`` when the variable is set, else None (the source is then skipped)."""
+    return dg.EnvVar(name) if settings.is_set(name) else None
+
+
+class _ApiResource(dg.ConfigurableResource):
+    """Shared shape of the vendor resources: a secret, a base URL and HTTP tunables."""
+
+    base_url: str
+    timeout_seconds: float = 60.0
+    max_attempts: int = 8
+
+    def _policy(self) -> RetryPolicy:
+        return RetryPolicy(max_attempts=self.max_attempts)
+
+
+class AnthropicAdminResource(_ApiResource):
+    """Anthropic Admin API (usage, cost, Claude Code analytics, users, API keys)."""
+
+    api_key: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_key)
+
+    def client(self, log: Log) -> HttpClient:
+        return HttpClient(
+            vendor="Anthropic Admin",
+            credential_variable=settings.ANTHROPIC_ADMIN_API_KEY,
+            base_url=self.base_url,
+            headers={"x-api-key": self.api_key or "", "anthropic-version": _ANTHROPIC_VERSION},
+            timeout_seconds=self.timeout_seconds,
+            policy=self._policy(),
+            log=log,
+        )
+
+
+class OpenAIAdminResource(_ApiResource):
+    """OpenAI Administration API (usage, costs, users)."""
+
+    api_key: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_key)
+
+    def client(self, log: Log) -> HttpClient:
+        return HttpClient(
+            vendor="OpenAI Admin",
+            credential_variable=settings.OPENAI_ADMIN_API_KEY,
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.api_key or ''}"},
+            timeout_seconds=self.timeout_seconds,
+            policy=self._policy(),
+            log=log,
+        )
+
+
+class CursorAdminResource(_ApiResource):
+    """Cursor Admin API: HTTP Basic auth with the key as user name and an empty password."""
+
+    api_key: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_key)
+
+    def client(self, log: Log) -> HttpClient:
+        return HttpClient(
+            vendor="Cursor Admin",
+            credential_variable=settings.CURSOR_ADMIN_API_KEY,
+            base_url=self.base_url,
+            auth=(self.api_key or "", ""),
+            timeout_seconds=self.timeout_seconds,
+            policy=self._policy(),
+            log=log,
+        )
+
+
+class GitHubResource(_ApiResource):
+    """GitHub REST + GraphQL (pull requests, Copilot) and the git clone URL template."""
+
+    token: str | None = None
+    org: str = ""
+    repos: str = ""  # "owner/name,owner/name"; empty: every repository of ``org``
+    clone_url_template: str = "https://github.com/{repo}.git"
+    # Pull requests per GraphQL page; nested connections are completed by follow-ups.
+    pr_page_size: int = 50
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.token)
+
+    @property
+    def repo_list(self) -> list[str]:
+        return [r.strip() for r in self.repos.split(",") if r.strip()]
+
+    def client(self, log: Log) -> HttpClient:
+        return HttpClient(
+            vendor="GitHub",
+            credential_variable=settings.GITHUB_TOKEN,
+            base_url=self.base_url,
+            headers={
+                "Authorization": f"Bearer {self.token or ''}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": _GITHUB_API_VERSION,
+            },
+            timeout_seconds=self.timeout_seconds,
+            policy=self._policy(),
+            github_rate_limits=True,
+            log=log,
+        )
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse named by ``TOKENWORTH_WAREHOUSE_URL``, and where dlt keeps its state."""
+
+    url: str = ""
+    home: str = "./.tokenworth"
+
+    def warehouse(self) -> Warehouse:
+        return parse_warehouse_url(self.url, home=self.home_path)
+
+    @property
+    def home_path(self) -> Path:
+        path = Path(self.home).expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def pipeline(self, source: str) -> Any:
+        """The dlt pipeline loading ``raw_<source>``; its state lives in TOKENWORTH_HOME."""
+        return dlt.pipeline(
+            pipeline_name=f"tokenworth_{source}",
+            pipelines_dir=str(self.home_path / "dlt"),
+            destination=self.warehouse().dlt_destination(),
+            dataset_name=f"raw_{source}",
+        )
+
+
+def _timeout() -> float:
+    try:
+        return float(settings.env(settings.TOKENWORTH_HTTP_TIMEOUT))
+    except ValueError:
+        return 60.0
+
+
+def _dbt_executable() -> str:
+    beside_python = Path(sys.executable).parent / "dbt"
+    return str(beside_python) if beside_python.exists() else "dbt"
+
+
+def build_resources() -> dict[str, Any]:
+    """Resources configured from the environment (read once, when the definitions load)."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.ingest.people.assets import PeopleFileResource
+    from orchestration.defs.transform.project import dbt_project
+
+    timeout = _timeout()
+    return {
+        "dlt": DagsterDltResource(),
+        "warehouse": WarehouseResource(
+            url=settings.env(settings.TOKENWORTH_WAREHOUSE_URL),
+            # Not created here: loading the definitions must not touch the disk.
+            home=str(settings.tokenworth_home(create=False)),
+        ),
+        "anthropic": AnthropicAdminResource(
+            api_key=_secret(settings.ANTHROPIC_ADMIN_API_KEY),
+            base_url=settings.env(settings.TOKENWORTH_ANTHROPIC_BASE_URL),
+            timeout_seconds=timeout,
+        ),
+        "openai": OpenAIAdminResource(
+            api_key=_secret(settings.OPENAI_ADMIN_API_KEY),
+            base_url=settings.env(settings.TOKENWORTH_OPENAI_BASE_URL),
+            timeout_seconds=timeout,
+        ),
+        "cursor": CursorAdminResource(
+            api_key=_secret(settings.CURSOR_ADMIN_API_KEY),
+            base_url=settings.env(settings.TOKENWORTH_CURSOR_BASE_URL),
+            timeout_seconds=timeout,
+        ),
+        "github": GitHubResource(
+            token=_secret(settings.GITHUB_TOKEN),
+            base_url=settings.env(settings.TOKENWORTH_GITHUB_API_URL),
+            org=settings.env(settings.TOKENWORTH_GITHUB_ORG),
+            repos=settings.env(settings.TOKENWORTH_GITHUB_REPOS),
+            clone_url_template=settings.env(settings.TOKENWORTH_GIT_CLONE_URL),
+            timeout_seconds=timeout,
+        ),
+        "people": PeopleFileResource(path=settings.env(settings.TOKENWORTH_PEOPLE_FILE)),
+        # The venv's dbt, so runs work without the venv on PATH (tokenworth run, tests).
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+    }

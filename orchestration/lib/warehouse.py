@@ -1,0 +1,136 @@
+"""One URL configures the warehouse for both dlt (destination) and dbt (profile variables).
+
+``TOKENWORTH_WAREHOUSE_URL`` is ``duckdb:///<path>`` (default
+``duckdb:///$TOKENWORTH_HOME/warehouse.duckdb``) or ``postgresql://user:pass@host:port/db``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from orchestration.lib import settings
+
+_DUCKDB_PREFIX = "duckdb:///"
+_POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg2")
+
+
+class WarehouseConfigError(ValueError):
+    """TOKENWORTH_WAREHOUSE_URL cannot be used; the message never contains the password."""
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A parsed warehouse URL. ``repr`` hides the password so it is safe to log."""
+
+    kind: str  # "duckdb" | "postgres"
+    duckdb_path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "postgres"
+    password: str = field(default="", repr=False)
+    database: str = "postgres"
+
+    @property
+    def display(self) -> str:
+        """A description for logs (never includes the password)."""
+        if self.kind == "duckdb":
+            return f"duckdb:///{self.duckdb_path}"
+        return f"postgresql://{self.user}:***@{self.host}:{self.port}/{self.database}"
+
+    def dlt_destination(self) -> Any:
+        """The dlt destination object for this warehouse."""
+        import dlt  # local import: dlt is heavy and only needed when loading
+
+        if self.kind == "duckdb":
+            assert self.duckdb_path is not None
+            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            return dlt.destinations.duckdb(credentials=str(self.duckdb_path))
+        return dlt.destinations.postgres(
+            credentials={
+                "host": self.host,
+                "port": self.port,
+                "username": self.user,
+                "password": self.password,
+                "database": self.database,
+            }
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """The variables ``dbt_project/profiles.yml`` reads."""
+        if self.kind == "duckdb":
+            return {
+                "TOKENWORTH_DBT_TARGET": "duckdb",
+                "TOKENWORTH_DUCKDB_PATH": str(self.duckdb_path),
+            }
+        return {
+            "TOKENWORTH_DBT_TARGET": "postgres",
+            "TOKENWORTH_PG_HOST": self.host,
+            "TOKENWORTH_PG_PORT": str(self.port),
+            "TOKENWORTH_PG_USER": self.user,
+            "TOKENWORTH_PG_PASSWORD": self.password,
+            "TOKENWORTH_PG_DATABASE": self.database,
+        }
+
+    def export_dbt_env(self) -> None:
+        """Set the dbt profile variables in this process (dbt subprocesses inherit them)."""
+        os.environ.update(self.dbt_env())
+
+
+def default_url(home: Path) -> str:
+    return f"{_DUCKDB_PREFIX}{home / 'warehouse.duckdb'}"
+
+
+def parse_warehouse_url(url: str, home: Path | None = None) -> Warehouse:
+    """Parse a warehouse URL; a relative DuckDB path is relative to the working directory.
+
+    Raises:
+        WarehouseConfigError: for an unsupported scheme or a malformed URL.
+    """
+    url = url.strip()
+    if not url:
+        url = default_url(home or settings.tokenworth_home())
+    if url.startswith("duckdb:"):
+        if not url.startswith(_DUCKDB_PREFIX) or len(url) == len(_DUCKDB_PREFIX):
+            raise WarehouseConfigError(
+                f"{settings.TOKENWORTH_WAREHOUSE_URL} must look like duckdb:///path/to/file.duckdb"
+                f" (got {url!r})"
+            )
+        # duckdb:///rel/path is relative, duckdb:////abs/path absolute (SQLAlchemy's rule).
+        path = Path(unquote(url[len(_DUCKDB_PREFIX) :])).expanduser()
+        return Warehouse(kind="duckdb", duckdb_path=path.resolve())
+    parts = urlsplit(url)
+    if parts.scheme in _POSTGRES_SCHEMES:
+        database = parts.path.lstrip("/")
+        if not parts.hostname or not database:
+            raise WarehouseConfigError(
+                f"{settings.TOKENWORTH_WAREHOUSE_URL} must look like "
+                "postgresql://user:password@host:port/database (host and database are required)"
+            )
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise WarehouseConfigError(
+                f"{settings.TOKENWORTH_WAREHOUSE_URL} has an invalid port"
+            ) from None
+        return Warehouse(
+            kind="postgres",
+            host=parts.hostname,
+            port=port,
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password or ""),
+            database=unquote(database),
+        )
+    # Never echo the URL: it may contain a password.
+    raise WarehouseConfigError(
+        f"{settings.TOKENWORTH_WAREHOUSE_URL} has unsupported scheme {parts.scheme!r}: "
+        "use duckdb:///path or postgresql://user:pass@host:port/db"
+    )
+
+
+def warehouse_from_env() -> Warehouse:
+    """The warehouse configured by the environment (the documented default when unset)."""
+    return parse_warehouse_url(settings.env(settings.TOKENWORTH_WAREHOUSE_URL))

@@ -1,0 +1,58 @@
+"""The definitions load, and their asset keys, groups, job and schedule are stable."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.defs import build_definitions
+
+EXPECTED_TABLES = {
+    "raw_anthropic": {"claude_code_usage", "claude_code_actor_days", "messages_usage",
+                      "cost_report", "users", "api_keys"},
+    "raw_openai": {"completions_usage", "costs", "users"},
+    "raw_cursor": {"members", "daily_usage", "usage_events", "spend"},
+    "raw_copilot": {"user_day_metrics", "seats", "ai_credit_usage"},
+    "raw_github": {"pull_requests", "pull_request_commits", "pull_request_reviews",
+                   "pull_request_review_threads", "pull_request_labels", "pull_request_files",
+                   "pull_request_timeline_events"},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    return build_definitions()
+
+
+def test_asset_keys_and_groups(defs: dg.Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    keys = {tuple(k.path) for k in graph.get_all_asset_keys()}
+    expected = {(ds, t) for ds, tables in EXPECTED_TABLES.items() for t in tables}
+    assert expected | {("git", "mirrors")} <= keys
+    for dataset, table in expected:
+        node = graph.get(dg.AssetKey([dataset, table]))
+        assert node.group_name == f"ingest_{dataset.removeprefix('raw_')}"
+        assert node.partitions_def is not None
+
+
+def test_job_schedule_checks(defs: dg.Definitions) -> None:
+    job = defs.resolve_job_def("tokenworth_nightly")
+    assert job.partitions_def is not None
+    schedule = defs.resolve_schedule_def("tokenworth_nightly_schedule")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone in (None, "UTC")
+    checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
+    assert "cursor_events_match_api_total" in checks
+    assert "pull_request_commits_match_total_count" in checks
+    assert "freshness_check" in checks
+
+
+def test_resources_hide_unset_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CURSOR_ADMIN_API_KEY", raising=False)
+    monkeypatch.setenv("ANTHROPIC_ADMIN_API_KEY", "sk-ant-admin01-secret")
+    from orchestration.defs.resources import build_resources
+
+    resources = build_resources()
+    assert resources["cursor"].api_key is None
+    assert isinstance(resources["anthropic"].api_key, dg.EnvVar)
+    assert "sk-ant-admin01-secret" not in repr(resources["anthropic"])
