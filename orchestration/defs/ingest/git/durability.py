@@ -1,0 +1,222 @@
+"""``raw_git``: line survival of merged pull requests and rework links, from the git mirrors.
+
+For the days of a run, every merged PR whose horizon (7, 30, 90 days) has been reached by the end
+of the run's last day and is not measured yet is measured with ``git blame`` on its repository's
+mirror (``orchestration/lib/git_durability.py`` explains the method). Survival rows merge on
+(repo, number, horizon); rework rows are replaced per original PR, because the library measures
+rework at the largest horizon reached so far and that supersedes the earlier measurement.
+Re-running a day recomputes nothing already measured, so runs are idempotent and cheap.
+"""
+
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import dlt
+import pyarrow as pa
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
+
+from orchestration.defs.ingest.common import WAREHOUSE_POOL
+from orchestration.defs.ingest.git.assets import mirror_path
+from orchestration.defs.partitions import daily_partitions
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.git_durability import (
+    MergedPullRequest,
+    load_exclude_patterns,
+    measure,
+)
+
+HORIZONS_DAYS = (7, 30, 90)
+REWORK_WINDOW_DAYS = 30
+SURVIVAL = dg.AssetKey(["raw_git", "pr_survival"])
+REWORK = dg.AssetKey(["raw_git", "rework_links"])
+
+_UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+# Explicit types, so the tables exist (and dbt's sources resolve) even before any PR has a
+# measured horizon or any line was reworked.
+SURVIVAL_SCHEMA = pa.schema(
+    [
+        ("repo", pa.string()),
+        ("number", pa.int64()),
+        ("horizon_days", pa.int64()),
+        ("snapshot_oid", pa.string()),
+        ("snapshot_at", _UTC_TIMESTAMP),
+        ("effective_lines_added", pa.int64()),
+        ("lines_surviving", pa.int64()),
+        ("survival_rate", pa.float64()),
+        ("computed_for_date", pa.date32()),
+        ("measured_as_of", _UTC_TIMESTAMP),
+    ]
+)
+REWORK_SCHEMA = pa.schema(
+    [
+        ("repo", pa.string()),
+        ("original_number", pa.int64()),
+        ("later_number", pa.int64()),
+        ("later_commit_oid", pa.string()),
+        ("lines_reworked", pa.int64()),
+        ("first_reworked_at", _UTC_TIMESTAMP),
+        ("days_after_merge", pa.float64()),
+        ("is_revert", pa.bool_()),
+        ("horizon_days", pa.int64()),
+        ("measured_as_of", _UTC_TIMESTAMP),
+    ]
+)
+
+
+def _merged_pull_requests(warehouse: WarehouseResource) -> dict[str, list[MergedPullRequest]]:
+    """Merged PRs per repository, with their commits, from ``raw_github``."""
+    pipeline = warehouse.pipeline("github")
+    with pipeline.sql_client() as client:
+        prs = client.execute_sql(
+            "select repo, number, merged_at, merge_commit_oid, title, head_ref_name "
+            f"from {client.make_qualified_table_name('pull_requests')} "
+            "where merged_at is not null and merge_commit_oid is not null"
+        )
+        commits = client.execute_sql(
+            "select repo, pr_number, position, oid "
+            f"from {client.make_qualified_table_name('pull_request_commits')}"
+        )
+    oids: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    for repo, number, position, oid in commits:
+        oids.setdefault((repo, int(number)), []).append((int(position), oid))
+    by_repo: dict[str, list[MergedPullRequest]] = {}
+    for repo, number, merged_at, merge_oid, title, head_ref in prs:
+        merged = merged_at if merged_at.tzinfo else merged_at.replace(tzinfo=UTC)
+        by_repo.setdefault(repo, []).append(
+            MergedPullRequest(
+                repo=repo,
+                number=int(number),
+                merged_at=merged,
+                merge_commit_oid=merge_oid,
+                commit_oids=tuple(o for _, o in sorted(oids.get((repo, int(number)), []))),
+                title=title or "",
+                head_ref=head_ref or "",
+            )
+        )
+    return by_repo
+
+
+def _already_measured(warehouse: WarehouseResource) -> set[tuple[str, int, int]]:
+    pipeline = warehouse.pipeline("git")
+    try:
+        with pipeline.sql_client() as client:
+            rows = client.execute_sql(
+                "select repo, number, horizon_days "
+                f"from {client.make_qualified_table_name('pr_survival')}"
+            )
+    except DatabaseUndefinedRelation:  # the first run: nothing measured yet
+        return set()
+    return {(repo, int(number), int(h)) for repo, number, h in rows}
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            SURVIVAL,
+            deps=[
+                dg.AssetKey(["git", "mirrors"]),
+                dg.AssetKey(["raw_github", "pull_requests"]),
+                dg.AssetKey(["raw_github", "pull_request_commits"]),
+            ],
+            description="Effective lines of each merged PR still blamed to it at each horizon.",
+            group_name="ingest_git",
+            kinds={"git", "dlt"},
+            skippable=True,
+        ),
+        dg.AssetSpec(
+            REWORK,
+            deps=[dg.AssetKey(["git", "mirrors"]), dg.AssetKey(["raw_github", "pull_requests"])],
+            description="Which later PR removed or changed which merged PR's lines (git blame "
+            "--reverse), reverts flagged.",
+            group_name="ingest_git",
+            kinds={"git", "dlt"},
+            skippable=True,
+        ),
+    ],
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+)
+def raw_git_durability(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult]:
+    window = context.partition_time_window
+    # Horizons reached by the end of the run's last day (the window's end is exclusive).
+    as_of = datetime.combine(window.end.date(), time(0), tzinfo=UTC)
+    home = warehouse.home_path
+    by_repo = _merged_pull_requests(warehouse)
+    if not by_repo:
+        context.log.warning("git durability: skipped — no merged pull requests in raw_github yet")
+        return
+    measured = _already_measured(warehouse)
+    patterns = load_exclude_patterns()
+    survival: list[dict[str, Any]] = []
+    rework: list[dict[str, Any]] = []
+    totals = {"blames": 0, "baseline_blames": 0, "seconds": 0.0, "pairs": 0}
+    for repo, prs in sorted(by_repo.items()):
+        path = mirror_path(home, repo)
+        if not (path / "HEAD").exists():
+            context.log.warning(f"git durability: no mirror of {repo} at {path}; skipped")
+            continue
+        result = measure(
+            str(path),
+            _default_branch(path),
+            prs,
+            HORIZONS_DAYS,
+            as_of=as_of,
+            already_measured={(n, h) for r, n, h in measured if r == repo},
+            exclude_patterns=patterns,
+            rework_window_days=REWORK_WINDOW_DAYS,
+        )
+        stats = result.stats
+        totals["blames"] += stats.total_blame_invocations
+        totals["baseline_blames"] += stats.baseline_total_blame_invocations
+        totals["seconds"] += stats.seconds
+        totals["pairs"] += stats.pairs_computed
+        for skipped, why in stats.prs_skipped:
+            context.log.warning(f"git durability: {repo}#{skipped} not measured: {why}")
+        survival += [{**asdict(row), "measured_as_of": as_of} for row in result.survival]
+        rework += [{**asdict(row), "measured_as_of": as_of} for row in result.rework]
+    pipeline = warehouse.pipeline("git")
+    pipeline.run(
+        [
+            dlt.resource(
+                pa.Table.from_pylist(survival, schema=SURVIVAL_SCHEMA),
+                name="pr_survival",
+                primary_key=("repo", "number", "horizon_days"),
+                write_disposition="merge",
+            ),
+            dlt.resource(
+                pa.Table.from_pylist(rework, schema=REWORK_SCHEMA),
+                name="rework_links",
+                # Replace every row of an original PR measured again at a larger horizon.
+                merge_key=("repo", "original_number"),
+                primary_key=("repo", "original_number", "later_commit_oid"),
+                write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+            ),
+        ]
+    )
+    context.log.info(
+        f"git durability: {totals['pairs']} (PR, horizon) pairs as of {as_of:%Y-%m-%d}, "
+        f"{totals['blames']} blames (one-per-PR-per-file baseline: {totals['baseline_blames']}), "
+        f"{totals['seconds']:.1f}s"
+    )
+    metadata = {
+        "pairs_measured": totals["pairs"],
+        "blame_invocations": totals["blames"],
+        "baseline_blame_invocations": totals["baseline_blames"],
+        "seconds": round(totals["seconds"], 2),
+    }
+    yield dg.MaterializeResult(asset_key=SURVIVAL, metadata={**metadata, "rows": len(survival)})
+    yield dg.MaterializeResult(asset_key=REWORK, metadata={"rows": len(rework)})
+
+
+def _default_branch(path: Path) -> str:
+    """The mirror's HEAD branch (GitHub's default branch), e.g. ``main``."""
+    head = (path / "HEAD").read_text().strip()
+    prefix = "ref: refs/heads/"
+    return head[len(prefix) :] if head.startswith(prefix) else "main"
