@@ -55,11 +55,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from orchestration.run import run_partitions
 
         try:
-            run_partitions(args.start, args.end)
+            summary = run_partitions(args.start, args.end)
         except ValueError as error:
             print(f"tokenworth run: {error}", file=sys.stderr)
             return 2
-        return 0
+        assets = sorted(set(summary.materialized))
+        print(
+            f"tokenworth run {summary.start}..{summary.end} (run {summary.run_id}): "
+            f"{len(assets)} assets materialised"
+        )
+        for step, message in sorted(summary.failures.items()):
+            print(f"  FAILED {step}: {message}", file=sys.stderr)
+        return 0 if summary.success else 1
     raise AssertionError(f"unhandled command {args.command}")
 
 
