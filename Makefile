@@ -4,6 +4,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+# The venv first on PATH: dbt, dagster and tokenworth as the tests and Dagster call them.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 export DAGSTER_HOME ?= $(CURDIR)/.tokenworth/dagster
 
 .PHONY: install demo test lint fix parse dev bench clean

@@ -7,7 +7,6 @@ logs one line and skips instead of failing every run; a set credential is always
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -169,17 +168,12 @@ def _timeout() -> float:
         return 60.0
 
 
-def _dbt_executable() -> str:
-    beside_python = Path(sys.executable).parent / "dbt"
-    return str(beside_python) if beside_python.exists() else "dbt"
-
-
 def build_resources() -> dict[str, Any]:
     """Resources configured from the environment (read once, when the definitions load)."""
     from dagster_dbt import DbtCliResource
 
     from orchestration.defs.ingest.people.assets import PeopleFileResource
-    from orchestration.defs.transform.project import dbt_project
+    from orchestration.defs.transform.project import dbt_executable, dbt_project
 
     timeout = _timeout()
     return {
@@ -214,5 +208,5 @@ def build_resources() -> dict[str, Any]:
         ),
         "people": PeopleFileResource(path=settings.env(settings.TOKENWORTH_PEOPLE_FILE)),
         # The venv's dbt, so runs work without the venv on PATH (tokenworth run, tests).
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }
