@@ -1,0 +1,33 @@
+with
+
+source as (
+
+    select * from {{ source('raw_github', 'pull_request_commits') }}
+
+),
+
+renamed as (
+
+    select
+        pull_request_id,
+        repo,
+        cast(pr_number as {{ dbt.type_int() }}) as pr_number,
+        cast(position as {{ dbt.type_int() }}) as commit_position,
+        oid as commit_oid,
+        coalesce(message, '') as message,
+        cast(additions as {{ dbt.type_int() }}) as additions,
+        cast(deletions as {{ dbt.type_int() }}) as deletions,
+        author_name,
+        lower(author_email) as author_email,
+        lower(author_login) as author_login,
+        committer_name,
+        lower(committer_email) as committer_email,
+        lower(committer_login) as committer_login,
+        {{ to_utc_timestamp('authored_date') }} as authored_at,
+        {{ to_utc_timestamp('committed_date') }} as committed_at
+
+    from source
+
+)
+
+select * from renamed

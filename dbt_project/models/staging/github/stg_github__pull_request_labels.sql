@@ -1,0 +1,23 @@
+with
+
+source as (
+
+    select * from {{ source('raw_github', 'pull_request_labels') }}
+
+),
+
+renamed as (
+
+    select
+        pull_request_id,
+        repo,
+        cast(pr_number as {{ dbt.type_int() }}) as pr_number,
+        name as label_name,
+        -- Rules match labels case-insensitively ("Bug" and "bug" are the same label to people).
+        lower(name) as label_name_normalized
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,26 @@
+with
+
+source as (
+
+    select * from {{ source('raw_github', 'pull_request_reviews') }}
+
+),
+
+renamed as (
+
+    select
+        id as review_id,
+        pull_request_id,
+        repo,
+        cast(pr_number as {{ dbt.type_int() }}) as pr_number,
+        upper(state) as review_state,
+        lower(author_login) as reviewer_login,
+        author_type as reviewer_type,
+        commit_oid,
+        {{ to_utc_timestamp('submitted_at') }} as submitted_at
+
+    from source
+
+)
+
+select * from renamed
