@@ -1,0 +1,24 @@
+with
+
+people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+final as (
+
+    select
+        team,
+        count(*) as person_count,
+        count(*) < {{ var('min_cohort_size') }} as is_below_min_cohort
+
+    from people
+
+    where team is not null
+
+    group by 1
+
+)
+
+select * from final

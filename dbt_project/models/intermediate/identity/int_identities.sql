@@ -1,0 +1,562 @@
+{#-
+    Every identity seen anywhere (roster, vendor users/members/keys, usage records) mapped to
+    one person. Resolution goes through an *anchor*: the email (or GitHub login) the identity
+    leads to — a user id or API key leads to its user's email, a GitHub no-reply commit email to
+    its login. An anchor in the roster gives the roster person; any other anchor becomes an
+    unresolved person of its own, `unresolved:<platform>:<anchor>`, so its usage is kept and
+    counted, never dropped. Without a roster, an email anchor is a (resolved) person by itself.
+-#}
+{%- set platform_rank = {
+    'claude_code': 1, 'anthropic_api': 2, 'openai_api': 3, 'cursor': 4, 'copilot': 5,
+    'github': 6,
+} -%}
+
+with
+
+roster as (
+
+    select * from {{ ref('stg_people__people') }}
+
+),
+
+anthropic_users as (
+
+    select * from {{ ref('stg_anthropic__users') }}
+
+),
+
+anthropic_api_keys as (
+
+    select * from {{ ref('stg_anthropic__api_keys') }}
+
+),
+
+claude_code_usages as (
+
+    select * from {{ ref('stg_anthropic__claude_code_usages') }}
+
+),
+
+messages_usages as (
+
+    select * from {{ ref('stg_anthropic__messages_usages') }}
+
+),
+
+openai_users as (
+
+    select * from {{ ref('stg_openai__users') }}
+
+),
+
+completions_usages as (
+
+    select * from {{ ref('stg_openai__completions_usages') }}
+
+),
+
+cursor_members as (
+
+    select * from {{ ref('stg_cursor__members') }}
+
+),
+
+cursor_usage_events as (
+
+    select * from {{ ref('stg_cursor__usage_events') }}
+
+),
+
+cursor_daily_usages as (
+
+    select * from {{ ref('stg_cursor__daily_usages') }}
+
+),
+
+copilot_user_days as (
+
+    select * from {{ ref('stg_copilot__user_day_metrics') }}
+
+),
+
+copilot_seats as (
+
+    select * from {{ ref('stg_copilot__seats') }}
+
+),
+
+github_pull_requests as (
+
+    select * from {{ ref('stg_github__pull_requests') }}
+
+),
+
+github_commits as (
+
+    select * from {{ ref('stg_github__pull_request_commits') }}
+
+    -- Bots (Dependabot, coding agents) are not people; agent PRs are tied to their human by
+    -- the outcome models (Co-authored-by trailers).
+    where
+        coalesce(author_login, '') not like '%[bot]'
+        and coalesce(author_name, '') not like '%[bot]'
+        and coalesce(author_email, '') not like '%[bot]%'
+
+),
+
+numbers as (
+
+    select n from {{ numbers_up_to(10) }} as numbers
+
+),
+
+roster_identities as (
+
+    select distinct
+        'email' as identity_type,
+        trim({{ dbt.split_part('roster.emails', "';'", 'numbers.n') }}) as identity_value,
+        roster.person_id
+
+    from roster
+
+    cross join numbers
+
+    union all
+
+    select distinct
+        'github_login' as identity_type,
+        trim({{ dbt.split_part('roster.github_logins', "';'", 'numbers.n') }}) as identity_value,
+        roster.person_id
+
+    from roster
+
+    cross join numbers
+
+),
+
+roster_identities_cleaned as (
+
+    select distinct
+        identity_type,
+        -- A GitHub login may be given with a leading @.
+        case
+            when identity_type = 'github_login' and identity_value like '@%'
+                then {{ dbt.right('identity_value', dbt.length('identity_value') ~ ' - 1') }}
+            else identity_value
+        end as identity_value,
+        person_id
+
+    from roster_identities
+
+    where identity_value is not null and identity_value != ''
+
+),
+
+anthropic_key_owners as (
+
+    select
+        anthropic_api_keys.api_key_id,
+        anthropic_users.email as owner_email
+
+    from anthropic_api_keys
+
+    left join anthropic_users
+        on anthropic_api_keys.created_by_user_id = anthropic_users.anthropic_user_id
+
+),
+
+openai_key_owners as (
+
+    select distinct
+        completions_usages.api_key_id,
+        completions_usages.openai_user_id,
+        openai_users.email as owner_email
+
+    from completions_usages
+
+    left join openai_users
+        on completions_usages.openai_user_id = openai_users.openai_user_id
+
+    where completions_usages.api_key_id is not null
+
+),
+
+-- identity_type, identity_value, anchor_type, anchor_value, platform: where the identity leads.
+observed as (
+
+    select
+        'email' as identity_type,
+        actor_email as identity_value,
+        'email' as anchor_type,
+        actor_email as anchor_value,
+        'claude_code' as platform
+    from claude_code_usages
+    where actor_email is not null
+
+    union all
+
+    select
+        'email' as identity_type,
+        email as identity_value,
+        'email' as anchor_type,
+        email as anchor_value,
+        'anthropic_api' as platform
+    from anthropic_users
+    where email is not null
+
+    union all
+
+    select
+        'anthropic_user_id' as identity_type,
+        lower(anthropic_user_id) as identity_value,
+        case when email is null then 'anthropic_user_id' else 'email' end as anchor_type,
+        coalesce(email, lower(anthropic_user_id)) as anchor_value,
+        'anthropic_api' as platform
+    from anthropic_users
+
+    union all
+
+    select
+        'api_key_id' as identity_type,
+        lower(api_key_id) as identity_value,
+        case when owner_email is null then 'api_key_id' else 'email' end as anchor_type,
+        coalesce(owner_email, lower(api_key_id)) as anchor_value,
+        'anthropic_api' as platform
+    from anthropic_key_owners
+
+    union all
+
+    -- Keys in usage that the key list does not (or no longer) show.
+    select distinct
+        'api_key_id' as identity_type,
+        lower(api_key_id) as identity_value,
+        'api_key_id' as anchor_type,
+        lower(api_key_id) as anchor_value,
+        'anthropic_api' as platform
+    from messages_usages
+    where
+        api_key_id is not null
+        and api_key_id not in (select anthropic_key_owners.api_key_id from anthropic_key_owners)
+
+    union all
+
+    select
+        'email' as identity_type,
+        email as identity_value,
+        'email' as anchor_type,
+        email as anchor_value,
+        'openai_api' as platform
+    from openai_users
+    where email is not null
+
+    union all
+
+    select
+        'openai_user_id' as identity_type,
+        lower(openai_user_id) as identity_value,
+        case when email is null then 'openai_user_id' else 'email' end as anchor_type,
+        coalesce(email, lower(openai_user_id)) as anchor_value,
+        'openai_api' as platform
+    from openai_users
+
+    union all
+
+    select distinct
+        'openai_user_id' as identity_type,
+        lower(openai_user_id) as identity_value,
+        'openai_user_id' as anchor_type,
+        lower(openai_user_id) as anchor_value,
+        'openai_api' as platform
+    from completions_usages
+    where
+        openai_user_id is not null
+        and openai_user_id not in (select openai_users.openai_user_id from openai_users)
+
+    union all
+
+    select
+        'api_key_id' as identity_type,
+        lower(api_key_id) as identity_value,
+        case
+            when owner_email is not null then 'email'
+            when openai_user_id is not null then 'openai_user_id'
+            else 'api_key_id'
+        end as anchor_type,
+        coalesce(owner_email, lower(openai_user_id), lower(api_key_id)) as anchor_value,
+        'openai_api' as platform
+    from openai_key_owners
+
+    union all
+
+    select
+        'email' as identity_type,
+        email as identity_value,
+        'email' as anchor_type,
+        email as anchor_value,
+        'cursor' as platform
+    from cursor_members
+    where email is not null
+
+    union all
+
+    select
+        'cursor_user_id' as identity_type,
+        lower(cursor_user_id) as identity_value,
+        'email' as anchor_type,
+        email as anchor_value,
+        'cursor' as platform
+    from cursor_members
+    where email is not null and cursor_user_id is not null
+
+    union all
+
+    select distinct
+        'email' as identity_type,
+        user_email as identity_value,
+        'email' as anchor_type,
+        user_email as anchor_value,
+        'cursor' as platform
+    from cursor_usage_events
+    where user_email is not null
+
+    union all
+
+    select distinct
+        'email' as identity_type,
+        email as identity_value,
+        'email' as anchor_type,
+        email as anchor_value,
+        'cursor' as platform
+    from cursor_daily_usages
+    where email is not null
+
+    union all
+
+    select distinct
+        'cursor_user_id' as identity_type,
+        cursor_numeric_user_id as identity_value,
+        'email' as anchor_type,
+        email as anchor_value,
+        'cursor' as platform
+    from cursor_daily_usages
+    where email is not null
+
+    union all
+
+    select distinct
+        'github_login' as identity_type,
+        github_login as identity_value,
+        'github_login' as anchor_type,
+        github_login as anchor_value,
+        'copilot' as platform
+    from copilot_user_days
+    where github_login is not null
+
+    union all
+
+    select distinct
+        'github_login' as identity_type,
+        github_login as identity_value,
+        'github_login' as anchor_type,
+        github_login as anchor_value,
+        'copilot' as platform
+    from copilot_seats
+    where github_login is not null
+
+    union all
+
+    select distinct
+        'github_login' as identity_type,
+        author_login as identity_value,
+        'github_login' as anchor_type,
+        author_login as anchor_value,
+        'github' as platform
+    from github_pull_requests
+    where author_login is not null and not is_bot_author
+
+    union all
+
+    -- A commit's email and login are the same person: without a roster this is how GitHub
+    -- logins (Copilot) meet vendor emails.
+    select distinct
+        'github_login' as identity_type,
+        author_login as identity_value,
+        'email' as anchor_type,
+        author_email as anchor_value,
+        'github' as platform
+    from github_commits
+    where author_login is not null and author_email is not null
+
+    union all
+
+    select distinct
+        'email' as identity_type,
+        author_email as identity_value,
+        'email' as anchor_type,
+        author_email as anchor_value,
+        'github' as platform
+    from github_commits
+    where author_email is not null
+
+),
+
+observed_ranked as (
+
+    select
+        identity_type,
+        identity_value,
+        -- GitHub's no-reply commit emails name the login: they lead to it, not to an email.
+        case
+            when {{ github_login_from_email('anchor_value') }} is not null then 'github_login'
+            else anchor_type
+        end as anchor_type,
+        coalesce({{ github_login_from_email('anchor_value') }}, anchor_value) as anchor_value,
+        platform,
+        case platform
+            {%- for platform, rank in platform_rank.items() %}
+                when '{{ platform }}' then {{ rank }}
+            {%- endfor %}
+        end as platform_rank
+
+    from observed
+
+),
+
+observed_matched as (
+
+    select
+        observed_ranked.*,
+        roster_identities_cleaned.person_id as roster_person_id
+
+    from observed_ranked
+
+    left join roster_identities_cleaned
+        on
+            observed_ranked.anchor_type = roster_identities_cleaned.identity_type
+            and observed_ranked.anchor_value = roster_identities_cleaned.identity_value
+
+),
+
+-- One anchor per identity: one that reaches the roster if any, else one leading elsewhere
+-- (a login to its commit email) over the identity itself, else the first platform's.
+identity_anchors as (
+
+    select
+        identity_type,
+        identity_value,
+        anchor_type,
+        anchor_value,
+        platform,
+        roster_person_id,
+        row_number() over (
+            partition by identity_type, identity_value
+            order by
+                case when roster_person_id is null then 1 else 0 end,
+                case
+                    when anchor_type = identity_type and anchor_value = identity_value then 1
+                    else 0
+                end,
+                platform_rank,
+                anchor_type,
+                anchor_value
+        ) as anchor_rank
+
+    from observed_matched
+
+),
+
+-- The platform an unresolved anchor is named after: the first (by rank) that shows it.
+anchor_platforms as (
+
+    select
+        anchor_type,
+        anchor_value,
+        platform,
+        row_number() over (
+            partition by anchor_type, anchor_value order by platform_rank
+        ) as platform_order
+
+    from observed_ranked
+
+),
+
+roster_size as (
+
+    select count(*) as people from roster
+
+),
+
+observed_resolved as (
+
+    select
+        identity_anchors.identity_type,
+        identity_anchors.identity_value,
+        coalesce(
+            identity_anchors.roster_person_id,
+            case
+                -- No roster: people are matched by email across vendors (an email is a person).
+                when roster_size.people = 0 and identity_anchors.anchor_type = 'email'
+                    then identity_anchors.anchor_value
+                else {{ dbt.concat([
+                    "'unresolved:'", "anchor_platforms.platform", "':'",
+                    "identity_anchors.anchor_value",
+                ]) }}
+            end
+        ) as person_id,
+        coalesce(
+            identity_anchors.roster_person_id is not null
+            or (roster_size.people = 0 and identity_anchors.anchor_type = 'email'),
+            false
+        ) as is_resolved,
+        identity_anchors.platform as identity_source,
+        identity_anchors.anchor_type,
+        identity_anchors.anchor_value
+
+    from identity_anchors
+
+    cross join roster_size
+
+    inner join anchor_platforms
+        on
+            identity_anchors.anchor_type = anchor_platforms.anchor_type
+            and identity_anchors.anchor_value = anchor_platforms.anchor_value
+            and anchor_platforms.platform_order = 1
+
+    where identity_anchors.anchor_rank = 1
+
+),
+
+roster_rows as (
+
+    select
+        identity_type,
+        identity_value,
+        person_id,
+        true as is_resolved,
+        'roster' as identity_source,
+        identity_type as anchor_type,
+        identity_value as anchor_value
+
+    from roster_identities_cleaned
+
+),
+
+final as (
+
+    select * from roster_rows
+
+    union all
+
+    select * from observed_resolved
+
+    where not exists (
+        select 1
+        from roster_identities_cleaned
+        where
+            roster_identities_cleaned.identity_type = observed_resolved.identity_type
+            and roster_identities_cleaned.identity_value = observed_resolved.identity_value
+    )
+
+)
+
+select * from final

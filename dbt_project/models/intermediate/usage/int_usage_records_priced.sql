@@ -1,0 +1,145 @@
+{#-
+    Usage records with their person and their list price. list_cost_usd = tokens x the price
+    effective on the usage day / 1e6, per token type (5-minute and 1-hour cache writes priced
+    apart); a model without a price row gets a null list cost (never zero). Copilot has no
+    token price: its list cost is AI credits x the credit's unit price (seed unit_prices).
+    cost_usd is the vendor's stated cost when there is one, else the list cost.
+-#}
+
+with
+
+usage_records as (
+
+    select * from {{ ref('int_usage_records_unioned') }}
+
+),
+
+identities as (
+
+    select * from {{ ref('int_identities') }}
+
+),
+
+model_prices as (
+
+    select * from {{ ref('dim_model_prices') }}
+
+),
+
+unit_prices as (
+
+    select * from {{ ref('unit_prices') }}
+
+),
+
+joined as (
+
+    select
+        usage_records.*,
+        coalesce(
+            identities.person_id,
+            {{ dbt.concat(["'unresolved:'", "usage_records.platform", "':'",
+                "usage_records.identity_value"]) }}
+        ) as person_id,
+        model_prices.model_price_id,
+        model_prices.input_usd_per_mtok,
+        model_prices.cache_write_5m_usd_per_mtok,
+        model_prices.cache_write_1h_usd_per_mtok,
+        model_prices.cache_read_usd_per_mtok,
+        model_prices.output_usd_per_mtok,
+        unit_prices.usd_per_unit as credit_usd_per_unit
+
+    from usage_records
+
+    left join identities
+        on
+            usage_records.identity_type = identities.identity_type
+            and usage_records.identity_value = identities.identity_value
+
+    left join model_prices
+        on
+            usage_records.price_vendor = model_prices.vendor
+            and usage_records.model = model_prices.model
+            and usage_records.usage_date >= model_prices.effective_from
+            and (
+                model_prices.effective_to is null
+                or usage_records.usage_date < model_prices.effective_to
+            )
+
+    left join unit_prices
+        on
+            usage_records.platform = unit_prices.platform
+            and unit_prices.unit_type = 'credits'
+            and usage_records.usage_date >= unit_prices.effective_from
+            and (
+                unit_prices.effective_to is null
+                or usage_records.usage_date < unit_prices.effective_to
+            )
+
+),
+
+priced as (
+
+    select
+        *,
+        case
+            when platform = 'copilot'
+                then cast(ai_credits * credit_usd_per_unit as {{ type_usd() }})
+            else cast((
+                input_tokens * input_usd_per_mtok
+                + cache_write_5m_tokens * cache_write_5m_usd_per_mtok
+                + cache_write_1h_tokens * cache_write_1h_usd_per_mtok
+                + cache_read_tokens * cache_read_usd_per_mtok
+                + output_tokens * output_usd_per_mtok
+            ) / 1000000 as {{ type_usd() }})
+        end as list_cost_usd,
+        case
+            when platform = 'copilot' then credit_usd_per_unit is null
+            else model_price_id is null
+        end as is_unpriced_model
+
+    from joined
+
+),
+
+final as (
+
+    select
+        usage_id,
+        person_id,
+        platform,
+        identity_type,
+        identity_value,
+        model,
+        usage_date,
+        started_at,
+        ended_at,
+        input_tokens,
+        cache_write_5m_tokens,
+        cache_write_1h_tokens,
+        cache_read_tokens,
+        output_tokens,
+        request_count,
+        ai_credits,
+        list_cost_usd,
+        vendor_cost_usd,
+        cast(coalesce(vendor_cost_usd, list_cost_usd) as {{ type_usd() }}) as cost_usd,
+        is_unpriced_model,
+        model_price_id,
+        lines_added,
+        lines_removed,
+        lines_accepted,
+        edits_accepted,
+        edits_rejected,
+        commits,
+        pull_requests,
+        vendor_num_sessions,
+        api_key_id,
+        conversation_id,
+        is_claude_code_duplicate
+
+    from priced
+
+)
+
+select * from final

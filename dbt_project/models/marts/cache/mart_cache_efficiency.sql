@@ -1,0 +1,129 @@
+{#-
+    Prompt caching per platform x model x team x week (weeks start on Monday, UTC).
+    hit rate = cache reads / (cache reads + cache writes + uncached input);
+    write amplification = cache writes / cache reads;
+    dollars saved = what the cached tokens would have cost as uncached input at list price minus
+    what they cost as cache reads and writes (negative when writes outweigh the reads' savings);
+    null when the model has no list price. Groups with fewer than `min_cohort_size` active
+    people are suppressed (metrics null, is_suppressed true).
+-#}
+{%- set token_columns = [
+    'input_tokens', 'cache_write_tokens', 'cache_read_tokens', 'output_tokens',
+] -%}
+
+with
+
+usage_records as (
+
+    select * from {{ ref('fct_ai_usage') }}
+
+),
+
+people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+model_prices as (
+
+    select * from {{ ref('dim_model_prices') }}
+
+),
+
+records as (
+
+    select
+        usage_records.platform,
+        usage_records.model,
+        coalesce(people.team, 'unassigned') as team,
+        cast({{ dbt.date_trunc('week', 'usage_records.usage_date') }} as date) as week_start_date,
+        usage_records.person_id,
+        usage_records.input_tokens,
+        usage_records.cache_write_5m_tokens,
+        usage_records.cache_write_1h_tokens,
+        usage_records.cache_read_tokens,
+        usage_records.output_tokens,
+        usage_records.cost_usd,
+        (
+            usage_records.cache_read_tokens
+            * (model_prices.input_usd_per_mtok - model_prices.cache_read_usd_per_mtok)
+            + usage_records.cache_write_5m_tokens
+            * (model_prices.input_usd_per_mtok - model_prices.cache_write_5m_usd_per_mtok)
+            + usage_records.cache_write_1h_tokens
+            * (model_prices.input_usd_per_mtok - model_prices.cache_write_1h_usd_per_mtok)
+        ) / 1000000 as saved_usd
+
+    from usage_records
+
+    left join people
+        on usage_records.person_id = people.person_id
+
+    left join model_prices
+        on usage_records.model_price_id = model_prices.model_price_id
+
+),
+
+grouped as (
+
+    select
+        platform,
+        model,
+        team,
+        week_start_date,
+        count(distinct person_id) as active_people,
+        sum(input_tokens) as input_tokens,
+        sum(cache_write_5m_tokens + cache_write_1h_tokens) as cache_write_tokens,
+        sum(cache_read_tokens) as cache_read_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(cost_usd) as cost_usd,
+        sum(saved_usd) as saved_usd,
+        max(case when saved_usd is null then 1 else 0 end) = 1 as has_unpriced_usage
+
+    from records
+
+    group by 1, 2, 3, 4
+
+),
+
+final as (
+
+    select
+        platform,
+        model,
+        team,
+        week_start_date,
+        active_people < {{ var('min_cohort_size') }} as is_suppressed,
+        cast(
+            case when active_people >= {{ var('min_cohort_size') }} then active_people end
+            as {{ dbt.type_bigint() }}
+        ) as active_people,
+        {%- for column in token_columns %}
+            cast(
+                case when active_people >= {{ var('min_cohort_size') }} then {{ column }} end
+                as {{ dbt.type_bigint() }}
+            ) as {{ column }},
+        {%- endfor %}
+        cast(
+            case when active_people >= {{ var('min_cohort_size') }} then cost_usd end
+            as {{ type_usd() }}
+        ) as cost_usd,
+        case
+            when active_people >= {{ var('min_cohort_size') }}
+                then {{ safe_ratio('cache_read_tokens',
+                    '(cache_read_tokens + cache_write_tokens + input_tokens)') }}
+        end as cache_hit_rate,
+        case
+            when active_people >= {{ var('min_cohort_size') }}
+                then {{ safe_ratio('cache_write_tokens', 'cache_read_tokens') }}
+        end as write_amplification,
+        cast(case
+            when active_people >= {{ var('min_cohort_size') }} and not has_unpriced_usage
+                then saved_usd
+        end as {{ type_usd() }}) as saved_usd
+
+    from grouped
+
+)
+
+select * from final
