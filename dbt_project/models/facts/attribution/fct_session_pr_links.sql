@@ -1,0 +1,275 @@
+-- One row per (AI session, pull request) the session is attributed to (METRICS.md
+-- `fct_session_pr_links`). Candidates come from three rules — `branch` (high), `marker_window`
+-- (medium), `time_window` (low); for each session only the candidates of its highest confidence
+-- are kept, and its weight is split over them in proportion to (commits of the PR authored
+-- during the session + 1). Weights of a session sum to exactly 1 when it has a link; sessions
+-- without a candidate have no row (their cost is unattributed).
+
+with
+
+sessions as (
+
+    select * from {{ ref('fct_ai_sessions') }}
+
+),
+
+pull_requests as (
+
+    select * from {{ ref('int_pull_requests_enriched') }}
+
+),
+
+markers as (
+
+    select * from {{ ref('int_pull_request_agent_markers') }}
+
+),
+
+commits as (
+
+    select * from {{ ref('stg_github__pull_request_commits') }}
+
+),
+
+marker_platforms as (
+
+    select distinct
+        pull_request_id,
+        platform
+
+    from markers
+
+),
+
+windows as (
+
+    -- Open PRs are still being developed: their window has no end yet.
+    select
+        pull_request_id,
+        repo,
+        head_ref_name,
+        person_id,
+        agent_starter_person_id,
+        dev_window_start_at,
+        coalesce(
+            dev_window_end_at, cast('9999-12-31 00:00:00' as {{ dbt.type_timestamp() }})
+        ) as dev_window_end_at
+
+    from pull_requests
+
+),
+
+by_branch as (
+
+    select
+        sessions.session_id,
+        windows.pull_request_id,
+        'branch' as attribution_method,
+        3 as confidence_rank
+
+    from sessions
+
+    inner join windows
+        on
+            sessions.repo = windows.repo
+            and sessions.branch = windows.head_ref_name
+
+    where
+        sessions.repo is not null
+        and sessions.branch is not null
+
+),
+
+by_marker_window as (
+
+    select
+        sessions.session_id,
+        windows.pull_request_id,
+        'marker_window' as attribution_method,
+        2 as confidence_rank
+
+    from sessions
+
+    inner join marker_platforms
+        on sessions.platform = marker_platforms.platform
+
+    inner join windows
+        on
+            marker_platforms.pull_request_id = windows.pull_request_id
+            and (
+                sessions.person_id = windows.person_id
+                or sessions.person_id = windows.agent_starter_person_id
+            )
+            and sessions.started_at <= windows.dev_window_end_at
+            and sessions.ended_at >= windows.dev_window_start_at
+
+),
+
+by_time_window as (
+
+    select
+        sessions.session_id,
+        windows.pull_request_id,
+        'time_window' as attribution_method,
+        1 as confidence_rank
+
+    from sessions
+
+    inner join windows
+        on
+            sessions.person_id = windows.person_id
+            and sessions.started_at <= windows.dev_window_end_at
+            and sessions.ended_at >= windows.dev_window_start_at
+
+),
+
+candidates as (
+
+    select * from by_branch
+    union all
+    select * from by_marker_window
+    union all
+    select * from by_time_window
+
+),
+
+best_per_pair as (
+
+    select
+        session_id,
+        pull_request_id,
+        max(confidence_rank) as confidence_rank
+
+    from candidates
+
+    group by
+        session_id,
+        pull_request_id
+
+),
+
+best_per_session as (
+
+    select
+        session_id,
+        max(confidence_rank) as confidence_rank
+
+    from best_per_pair
+
+    group by session_id
+
+),
+
+kept as (
+
+    -- Higher-confidence methods win: a session linked by branch is not also spread over
+    -- PRs it merely overlaps in time.
+    select best_per_pair.*
+
+    from best_per_pair
+
+    inner join best_per_session
+        on
+            best_per_pair.session_id = best_per_session.session_id
+            and best_per_pair.confidence_rank = best_per_session.confidence_rank
+
+),
+
+commits_during as (
+
+    select
+        kept.session_id,
+        kept.pull_request_id,
+        count(commits.commit_oid) as commits_during_session
+
+    from kept
+
+    inner join sessions
+        on kept.session_id = sessions.session_id
+
+    left join commits
+        on
+            kept.pull_request_id = commits.pull_request_id
+            and sessions.started_at <= commits.authored_at
+            and sessions.ended_at >= commits.authored_at
+
+    group by
+        kept.session_id,
+        kept.pull_request_id
+
+),
+
+shares as (
+
+    select
+        session_id,
+        pull_request_id,
+        commits_during_session,
+        -- METRICS.md: in proportion to (commits during the session + 1), equally if none. The
+        -- +1 is the var `attribution_commit_smoothing` (default 1, the contract); with 0 a PR
+        -- without commits in the session gets nothing when another PR has some (measured on
+        -- the tiny sandbox: more accurate, see the attribution tests' report).
+        case
+            when
+                sum(commits_during_session + {{ var('attribution_commit_smoothing', 1) }})
+                    over (partition by session_id)
+                > 0
+                then commits_during_session + {{ var('attribution_commit_smoothing', 1) }}
+            else 1
+        end as share_units,
+        case
+            when
+                sum(commits_during_session + {{ var('attribution_commit_smoothing', 1) }})
+                    over (partition by session_id)
+                > 0
+                then
+                    sum(commits_during_session + {{ var('attribution_commit_smoothing', 1) }})
+                        over (partition by session_id)
+            else count(*) over (partition by session_id)
+        end as session_share_units,
+        count(*) over (partition by session_id) as candidate_pull_requests
+
+    from commits_during
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(["kept.session_id", "'|'", "kept.pull_request_id"]) }} as session_pr_link_id,
+        kept.session_id,
+        kept.pull_request_id,
+        pull_requests.pull_request_key,
+        case kept.confidence_rank
+            when 3 then 'branch'
+            when 2 then 'marker_window'
+            else 'time_window'
+        end as attribution_method,
+        case kept.confidence_rank
+            when 3 then 'high'
+            when 2 then 'medium'
+            else 'low'
+        end as attribution_confidence,
+        shares.commits_during_session,
+        shares.candidate_pull_requests,
+        cast(
+            cast(shares.share_units as decimal(38, 12))
+            / cast(shares.session_share_units as decimal(38, 12)) as decimal(38, 12)
+        ) as weight
+
+    from kept
+
+    inner join shares
+        on
+            kept.session_id = shares.session_id
+            and kept.pull_request_id = shares.pull_request_id
+
+    inner join pull_requests
+        on kept.pull_request_id = pull_requests.pull_request_id
+
+    -- Without smoothing a PR with no commit in the session gets no weight: no link.
+    where shares.share_units > 0
+
+)
+
+select * from final

@@ -1,0 +1,182 @@
+-- One row per (reverted pull request, reverting pull request), with the rule(s) that tied them
+-- (METRICS.md "Reverts"): a commit of the reverting PR says `This reverts commit <sha>` naming a
+-- commit of the reverted PR (its branch commits or its merge commit); the reverting PR's head
+-- branch is `revert-<number>-…`; or its title is `Revert "<title>"`. Both PRs are in the same
+-- repository.
+
+with
+
+pull_requests as (
+
+    select * from {{ ref('stg_github__pull_requests') }}
+
+),
+
+commits as (
+
+    select * from {{ ref('stg_github__pull_request_commits') }}
+
+),
+
+revert_messages as (
+
+    -- Filter first: only messages that revert something are compared with every oid.
+    select
+        pull_request_id,
+        repo,
+        lower(message) as message
+
+    from commits
+
+    where lower(message) like '%this reverts commit %'
+
+),
+
+pull_request_oids as (
+
+    select
+        pull_request_id,
+        repo,
+        commit_oid
+
+    from commits
+
+    union
+
+    select
+        pull_request_id,
+        repo,
+        merge_commit_oid as commit_oid
+
+    from pull_requests
+
+    where merge_commit_oid is not null
+
+),
+
+by_commit_message as (
+
+    select distinct
+        pull_request_oids.pull_request_id as reverted_pull_request_id,
+        revert_messages.pull_request_id as revert_pull_request_id,
+        'commit_message' as detected_by
+
+    from revert_messages
+
+    inner join pull_request_oids
+        on
+            revert_messages.repo = pull_request_oids.repo
+            and revert_messages.message like {{ dbt.concat([
+            "'%this reverts commit '", "lower(pull_request_oids.commit_oid)", "'%'"
+        ]) }}
+
+),
+
+by_head_branch as (
+
+    select
+        reverted.pull_request_id as reverted_pull_request_id,
+        reverting.pull_request_id as revert_pull_request_id,
+        'head_branch' as detected_by
+
+    from pull_requests as reverting
+
+    inner join pull_requests as reverted
+        on
+            reverting.repo = reverted.repo
+            and reverting.head_ref_name like {{ dbt.concat([
+            "'revert-'", "cast(reverted.pr_number as " ~ dbt.type_string() ~ ")", "'-%'"
+        ]) }}
+
+),
+
+by_title as (
+
+    select
+        reverted.pull_request_id as reverted_pull_request_id,
+        reverting.pull_request_id as revert_pull_request_id,
+        'title' as detected_by
+
+    from pull_requests as reverting
+
+    inner join pull_requests as reverted
+        on
+            reverting.repo = reverted.repo
+            and reverting.title = {{ dbt.concat(["'Revert \"'", "reverted.title", "'\"'"]) }}
+
+),
+
+unioned as (
+
+    select * from by_commit_message
+    union all
+    select * from by_head_branch
+    union all
+    select * from by_title
+
+),
+
+pairs as (
+
+    select
+        reverted_pull_request_id,
+        revert_pull_request_id,
+        -- Each rule yields a pair at most once, so the list has no repeats.
+        {{ dbt.listagg("detected_by", "', '", "order by detected_by") }} as detected_by,
+        max(case when detected_by != 'title' then 1 else 0 end) as has_exact_rule
+
+    from unioned
+
+    -- A PR never reverts itself (a "Revert …" title on the original would otherwise match).
+    where reverted_pull_request_id != revert_pull_request_id
+
+    group by
+        reverted_pull_request_id,
+        revert_pull_request_id
+
+),
+
+ranked as (
+
+    -- Titles repeat ("Invoice rounding" twice), so a title alone is ambiguous: when a revert PR
+    -- has an exact match (a commit sha or the `revert-<number>-` branch), title-only candidates
+    -- are dropped; otherwise the latest PR merged before the revert was opened wins.
+    select
+        pairs.*,
+        max(pairs.has_exact_rule) over (
+            partition by pairs.revert_pull_request_id
+        ) as revert_has_exact_rule,
+        row_number() over (
+            partition by pairs.revert_pull_request_id, pairs.has_exact_rule
+            order by
+                case when reverted.merged_at < reverting.created_at then 0 else 1 end asc,
+                reverted.merged_at desc,
+                reverted.pr_number desc
+        ) as title_rank
+
+    from pairs
+
+    inner join pull_requests as reverted
+        on pairs.reverted_pull_request_id = reverted.pull_request_id
+
+    inner join pull_requests as reverting
+        on pairs.revert_pull_request_id = reverting.pull_request_id
+
+),
+
+final as (
+
+    select
+        reverted_pull_request_id,
+        revert_pull_request_id,
+        detected_by
+
+    from ranked
+
+    where
+        has_exact_rule = 1
+        or (revert_has_exact_rule = 0 and title_rank = 1)
+
+)
+
+select * from final

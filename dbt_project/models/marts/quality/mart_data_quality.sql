@@ -1,0 +1,176 @@
+-- One row per source and day: how much arrived, how fresh the source is, and what could not be
+-- resolved — sessions of unresolved identities, sessions with unpriced models, the unattributed
+-- share of AI spend; for GitHub, pull requests whose author resolves to no person. Usage sources
+-- are the platforms (`claude_code`, `cursor`, …); outcome sources are `github` and `git`.
+
+with
+
+sessions as (
+
+    select * from {{ ref('fct_ai_sessions') }}
+
+),
+
+people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
+spend as (
+
+    select * from {{ ref('fct_session_spend') }}
+
+),
+
+pull_requests as (
+
+    select * from {{ ref('fct_pull_requests') }}
+
+),
+
+durability as (
+
+    select * from {{ ref('stg_git__pr_survival') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_dates') }}
+
+),
+
+usage_days as (
+
+    select
+        sessions.platform as source_name,
+        sessions.session_date as activity_date,
+        count(*) as record_count,
+        sum(
+            case when people.is_resolved is null or not people.is_resolved then 1 else 0 end
+        ) as unresolved_identity_count,
+        sum(case when sessions.has_unpriced_usage then 1 else 0 end) as unpriced_model_count,
+        max(sessions.ended_at) as latest_activity_at
+
+    from sessions
+
+    left join people
+        on sessions.person_id = people.person_id
+
+    group by
+        sessions.platform,
+        sessions.session_date
+
+),
+
+spend_days as (
+
+    select
+        platform as source_name,
+        session_date as activity_date,
+        sum(spend_usd) as spend_usd,
+        sum(case when not is_attributed then spend_usd else 0 end) as unattributed_spend_usd
+
+    from spend
+
+    group by
+        platform,
+        session_date
+
+),
+
+github_days as (
+
+    -- Bots (dependabot, agents) have no person; only human authors count as unresolved.
+    select
+        'github' as source_name,
+        cast(created_at as date) as activity_date,
+        count(*) as record_count,
+        sum(
+            case when person_id is null and not is_bot_author then 1 else 0 end
+        ) as unresolved_identity_count,
+        0 as unpriced_model_count,
+        max(created_at) as latest_activity_at
+
+    from pull_requests
+
+    group by cast(created_at as date)
+
+),
+
+git_days as (
+
+    select
+        'git' as source_name,
+        computed_for_date as activity_date,
+        count(*) as record_count,
+        0 as unresolved_identity_count,
+        0 as unpriced_model_count,
+        max(measured_as_of) as latest_activity_at
+
+    from durability
+
+    group by computed_for_date
+
+),
+
+all_days as (
+
+    select * from usage_days
+    union all
+    select * from github_days
+    union all
+    select * from git_days
+
+),
+
+source_latest as (
+
+    select
+        source_name,
+        max(latest_activity_at) as source_latest_activity_at
+
+    from all_days
+
+    group by source_name
+
+),
+
+final as (
+
+    select
+        all_days.source_name,
+        all_days.activity_date,
+        cast(all_days.record_count as bigint) as record_count,
+        cast(all_days.unresolved_identity_count as bigint) as unresolved_identity_count,
+        cast(all_days.unpriced_model_count as bigint) as unpriced_model_count,
+        cast(spend_days.spend_usd as decimal(38, 12)) as spend_usd,
+        cast(spend_days.unattributed_spend_usd as decimal(38, 12)) as unattributed_spend_usd,
+        cast(
+            case
+                when spend_days.spend_usd > 0
+                    then spend_days.unattributed_spend_usd / spend_days.spend_usd
+            end as decimal(18, 6)
+        ) as unattributed_spend_share,
+        source_latest.source_latest_activity_at,
+        cast({{ dbt.datediff(
+            'cast(source_latest.source_latest_activity_at as date)', 'as_of.as_of_date', 'day'
+        ) }} as bigint) as days_since_source_activity,
+        as_of.as_of_date
+
+    from all_days
+
+    inner join source_latest
+        on all_days.source_name = source_latest.source_name
+
+    cross join as_of
+
+    left join spend_days
+        on
+            all_days.source_name = spend_days.source_name
+            and all_days.activity_date = spend_days.activity_date
+
+)
+
+select * from final

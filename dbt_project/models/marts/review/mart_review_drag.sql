@@ -1,0 +1,58 @@
+-- One row per repository, month (of PR creation) and AI-assisted flag: PR size, time to first
+-- review, review rounds, time to merge and review cost — does AI-assisted work drag on review?
+
+with
+
+pull_requests as (
+
+    select * from {{ ref('fct_pull_requests') }}
+
+),
+
+per_pull_request as (
+
+    select
+        repo,
+        cast({{ dbt.date_trunc('month', 'created_at') }} as date) as created_month,
+        is_ai_assisted,
+        additions + deletions as changed_lines,
+        hours_to_first_review,
+        hours_to_merge,
+        review_rounds,
+        cast(
+            (
+                {{ var('review_minutes_per_review') }} * review_count
+                + {{ var('review_minutes_per_comment') }} * review_comment_count
+            ) * {{ var('reviewer_hourly_usd') }} as decimal(38, 12)
+        ) / 60 as review_cost_usd,
+        case when merged_at is not null then 1 else 0 end as is_merged
+
+    from pull_requests
+
+),
+
+final as (
+
+    select
+        repo,
+        created_month,
+        is_ai_assisted,
+        cast(count(*) as bigint) as pull_request_count,
+        cast(sum(is_merged) as bigint) as merged_count,
+        cast(avg(changed_lines) as double precision) as avg_changed_lines,
+        cast(avg(hours_to_first_review) as double precision) as avg_hours_to_first_review,
+        cast(avg(review_rounds) as double precision) as avg_review_rounds,
+        cast(avg(hours_to_merge) as double precision) as avg_hours_to_merge,
+        cast(sum(review_cost_usd) as decimal(38, 12)) as review_cost_usd,
+        cast(sum(review_cost_usd) / count(*) as decimal(38, 12)) as review_cost_per_pr_usd
+
+    from per_pull_request
+
+    group by
+        repo,
+        created_month,
+        is_ai_assisted
+
+)
+
+select * from final
