@@ -1,0 +1,199 @@
+"""Shared warehouse fixtures: a fresh tiny-sandbox warehouse, extracted end to end, and dbt.
+
+``tiny_raw`` generates the tiny sandbox from a clean clone (repositories, ``truth.json``,
+``people.csv``), serves it on a free port and extracts every source for the world's days plus
+quiet days (so 7- and 30-day durability horizons are measured, like the reference warehouse).
+Only the extraction assets run (``raw_*`` and the git mirrors): dbt runs separately, with its
+own target and log paths, so a test never races another dbt process on the repository's
+``target/`` and never depends on the state of models outside its selection.
+
+``usage_warehouse`` is a copy of that raw warehouse built with ``dbt build`` over the usage-side
+models (and everything they depend on). Other fixtures can copy ``tiny_raw.path`` and build
+their own selection with :func:`dbt_runner`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Days loaded after the world's first day (the reference warehouse: 2026-10-01..2026-11-15).
+LAST_DAY_OFFSET = 44
+# The usage side of the project: its folders, seeds, and everything upstream of them.
+USAGE_SELECTION = (
+    "+staging.anthropic",
+    "+staging.openai",
+    "+staging.cursor",
+    "+staging.copilot",
+    "+staging.people",
+    "+intermediate.identity",
+    "+intermediate.usage",
+    "+facts.usage",
+    "+marts.cache",
+    "+marts.reconciliation",
+    "+marts.anomalies",
+    "+marts.restricted",
+    "seat_prices",
+    "unit_prices",
+    "model_prices",
+)
+
+DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@dataclass(frozen=True)
+class RawWarehouse:
+    """The extracted (raw-only) warehouse of the tiny sandbox and its truth."""
+
+    path: Path
+    truth: dict[str, Any]
+    roster_path: Path
+    first_day: date
+    last_day: date
+
+
+@dataclass
+class Warehouse:
+    """A built warehouse file, its truth and a dbt runner bound to it."""
+
+    path: Path
+    truth: dict[str, Any]
+    dbt: DbtRunner
+    raw: RawWarehouse
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+def dbt_runner(path: Path, work_dir: Path) -> DbtRunner:
+    """``dbt <args>`` on the warehouse at ``path`` with target/log paths under ``work_dir``."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "TOKENWORTH_DBT_TARGET": "duckdb",
+            "TOKENWORTH_DUCKDB_PATH": str(path),
+        }
+        executable = Path(sys.executable).parent / "dbt"
+        return subprocess.run(
+            [
+                str(executable) if executable.exists() else "dbt",
+                *args,
+                "--project-dir",
+                ".",
+                "--profiles-dir",
+                "dbt_project",
+                "--target-path",
+                str(work_dir / "target"),
+                "--log-path",
+                str(work_dir / "logs"),
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    return run
+
+
+def build_usage(dbt: DbtRunner, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``dbt build`` of the usage side; tests that also need unselected models are left out."""
+    return dbt("build", "--select", *USAGE_SELECTION, "--indirect-selection", "cautious", *extra)
+
+
+def _extract(first: date, last: date) -> None:
+    """Materialise the extraction assets (raw tables, git mirrors) for ``first``..``last``."""
+    import dagster as dg
+
+    from orchestration.defs import build_definitions
+    from orchestration.defs.schedules import NIGHTLY_JOB
+    from orchestration.run import _instance, validate_range
+
+    first, last = validate_range(first, last)
+    defs = build_definitions()
+    keys = [
+        key
+        for key in defs.resolve_all_asset_keys()
+        if key.path[0].startswith("raw_") or key.path[0] == "git"
+    ]
+    result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
+        instance=_instance(),
+        asset_selection=keys,
+        raise_on_error=False,
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        },
+    )
+    failures = [
+        event.step_key
+        for event in result.all_events
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE
+    ]
+    assert result.success and not failures, f"extraction failed: {failures}"
+
+
+@pytest.fixture(scope="session")
+def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawWarehouse]:
+    """The tiny sandbox, generated and extracted into a fresh warehouse (no dbt)."""
+    from sandbox.cli import prepare
+    from sandbox.profiles import DEFAULT_SEED
+    from sandbox.server import SandboxServer
+
+    out = tmp_path_factory.mktemp("tiny_sandbox")
+    home = tmp_path_factory.mktemp("tiny_home")
+    world = prepare("tiny", DEFAULT_SEED, out)
+    first = world.start - timedelta(days=1)
+    last = world.start + timedelta(days=LAST_DAY_OFFSET)
+    server = SandboxServer(world).start()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            for line in server.exports(f"file://{out}/git/{{repo}}.git"):
+                name, value = line.removeprefix("export ").split("=", 1)
+                mp.setenv(name, shlex.split(value)[0])
+            mp.setenv("TOKENWORTH_HOME", str(home))
+            mp.setenv("DAGSTER_HOME", str(home / "dagster"))
+            (home / "dagster").mkdir()
+            mp.setenv("TOKENWORTH_PEOPLE_FILE", str(out / "people.csv"))
+            mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+            mp.delenv("TOKENWORTH_WAREHOUSE_URL", raising=False)
+            mp.delenv("TOKENWORTH_GITHUB_REPOS", raising=False)
+            _extract(first, last)
+    finally:
+        server.stop()
+    yield RawWarehouse(
+        path=home / "warehouse.duckdb",
+        truth=json.loads((out / "truth.json").read_text()),
+        roster_path=out / "people.csv",
+        first_day=first,
+        last_day=last,
+    )
+
+
+@pytest.fixture(scope="session")
+def usage_warehouse(tiny_raw: RawWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """A copy of the raw tiny warehouse with the usage side built (dbt build, tests included)."""
+    work = tmp_path_factory.mktemp("usage_dbt")
+    path = work / "warehouse.duckdb"
+    shutil.copyfile(tiny_raw.path, path)
+    dbt = dbt_runner(path, work)
+    done = build_usage(dbt)
+    assert done.returncode == 0, done.stdout[-8000:]
+    return Warehouse(path=path, truth=tiny_raw.truth, dbt=dbt, raw=tiny_raw)
