@@ -98,6 +98,11 @@ def run_partitions(
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     warehouse_from_env().export_dbt_env()  # dbt steps in the same job read these
 
+    # Parse dbt first: the definitions must describe the models on disk now, not a manifest
+    # left by an earlier parse (a stale one names tests that no longer exist).
+    from orchestration.defs.transform.project import prepare_manifest
+
+    prepare_manifest(force=True)
     from orchestration.defs import build_definitions
     from orchestration.defs.schedules import NIGHTLY_JOB
 
@@ -117,7 +122,6 @@ def run_partitions(
         instance=instance,
         tags=tags,
         raise_on_error=False,
-        run_config={"execution": {"config": {}}} if False else None,
     )
     summary = RunSummary(start=first, end=last, run_id=result.run_id, success=result.success)
     for event in result.all_events:
