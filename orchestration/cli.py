@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
     run.add_argument("--end", type=_day, help="last day, inclusive (default: --start)")
 
+    demo = commands.add_parser(
+        "demo", help="run the whole pipeline on the sandbox and print a summary from the marts"
+    )
+    demo.add_argument("--profile", choices=("tiny", "demo", "large"), default="demo")
+    demo.add_argument("--seed", type=int, default=7)
+
     sandbox = commands.add_parser("sandbox", help="the simulated organisation")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     from sandbox.cli import add_arguments
@@ -51,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sandbox.cli import serve
 
         return serve(args, _home())
+    if args.command == "demo":
+        from orchestration.demo import run_demo
+
+        return run_demo(args.profile, _home(), args.seed)
     if args.command == "run":
         from orchestration.run import run_partitions
 
