@@ -114,7 +114,7 @@ roster_identities as (
 
     select distinct
         'email' as identity_type,
-        trim({{ dbt.split_part('roster.emails', "';'", 'numbers.n') }}) as identity_value,
+        trim({{ split_part_at('roster.emails', "';'", 'numbers.n') }}) as identity_value,
         roster.person_id
 
     from roster
@@ -125,7 +125,7 @@ roster_identities as (
 
     select distinct
         'github_login' as identity_type,
-        trim({{ dbt.split_part('roster.github_logins', "';'", 'numbers.n') }}) as identity_value,
+        trim({{ split_part_at('roster.github_logins', "';'", 'numbers.n') }}) as identity_value,
         roster.person_id
 
     from roster
