@@ -24,9 +24,16 @@ demo: install
 test: install lint
 	$(BIN)/pytest
 
+# sqlfluff's dbt templater compiles the project: give it a scratch warehouse and target path so it
+# never touches the real warehouse or the target/ that Dagster reads.
+LINT_DIR := $(CURDIR)/.tokenworth/lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	mkdir -p $(LINT_DIR)
+	TOKENWORTH_DBT_TARGET=duckdb TOKENWORTH_DUCKDB_PATH=$(LINT_DIR)/lint.duckdb \
+	DBT_TARGET_PATH=$(LINT_DIR)/target DBT_LOG_PATH=$(LINT_DIR)/logs \
+	$(BIN)/sqlfluff lint --quiet dbt_project
 
 fix: install
 	$(BIN)/ruff check --fix .
