@@ -10,6 +10,9 @@ from sandbox.generate import build_world
 from sandbox.gitrepos import write_repositories
 from sandbox.model import World
 
+# The built tiny warehouse (extracted once per session) for every folder that needs it.
+pytest_plugins = ["tests.warehouse.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def tiny_world() -> World:

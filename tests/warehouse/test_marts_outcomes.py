@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
 
 import pytest
 
-from tests.warehouse.conftest_outcomes import Warehouse, marts_snapshot
+from tests.warehouse.fixtures import Warehouse
+from tests.warehouse.scoring import (
+    marts_snapshot,
+    truth_accepted_outcomes_by_platform,
+    truth_usage_cost_by_platform,
+)
 
-pytest_plugins = ["tests.warehouse.conftest_outcomes"]
 pytestmark = pytest.mark.slow
 
 
 def test_spend_classification_mart_adds_up_to_session_cost(
-    outcomes_warehouse: Warehouse,
+    built_warehouse: Warehouse,
 ) -> None:
-    ((mart, sessions),) = outcomes_warehouse.query(
+    ((mart, sessions),) = built_warehouse.query(
         "select (select sum(total_spend_usd) from marts.mart_spend_classification), "
         "(select sum(cost_usd) from core.fct_ai_sessions)"
     )
     assert mart == sessions
-    rows = outcomes_warehouse.query(
+    rows = built_warehouse.query(
         "select productive_usd + exploratory_usd + retry_usd + abandoned_usd + rework_usd "
         "+ pending_usd, total_spend_usd from marts.mart_spend_classification"
     )
@@ -28,9 +33,9 @@ def test_spend_classification_mart_adds_up_to_session_cost(
 
 
 def test_platform_efficiency_total_spend_is_usage_plus_seats(
-    outcomes_warehouse: Warehouse,
+    built_warehouse: Warehouse,
 ) -> None:
-    ((usage, seats, total, sessions, seat_costs),) = outcomes_warehouse.query(
+    ((usage, seats, total, sessions, seat_costs),) = built_warehouse.query(
         "select sum(usage_spend_usd), sum(seat_cost_usd), sum(total_spend_usd), "
         "(select sum(cost_usd) from core.fct_ai_sessions), "
         "(select sum(seat_cost_usd) from core.fct_seat_costs) "
@@ -40,7 +45,7 @@ def test_platform_efficiency_total_spend_is_usage_plus_seats(
     assert seats == seat_costs
     assert total == usage + seats
     # A PR is one outcome however many platforms worked on it.
-    ((outcomes, accepted_ai_prs),) = outcomes_warehouse.query(
+    ((outcomes, accepted_ai_prs),) = built_warehouse.query(
         "select (select sum(accepted_outcomes) from marts.mart_platform_efficiency), "
         "(select count(*) from core.fct_pull_requests where is_accepted and pull_request_id in "
         "(select pull_request_id from core.fct_session_spend where is_attributed))"
@@ -48,9 +53,32 @@ def test_platform_efficiency_total_spend_is_usage_plus_seats(
     assert outcomes == pytest.approx(accepted_ai_prs, abs=Decimal("0.0001"))
 
 
-def test_teams_under_min_cohort_size_are_suppressed(outcomes_warehouse: Warehouse) -> None:
+def test_work_type_split_adds_up_to_the_platform_months(built_warehouse: Warehouse) -> None:
+    # Every platform-month with attributed spend is split over its work types without losing or
+    # inventing spend or outcomes; the split is not trivial (several work types per platform).
+    rows = built_warehouse.query(
+        """
+        select p.platform, p.month_start_date, p.total_spend_usd, p.accepted_outcomes,
+               p.attributed_spend_usd, sum(w.allocated_spend_usd), sum(w.accepted_outcomes),
+               sum(w.attributed_spend_usd), count(w.work_type)
+        from marts.mart_platform_efficiency as p
+        left join marts.mart_platform_work_type_efficiency as w
+            on w.platform = p.platform and w.month_start_date = p.month_start_date
+        group by all
+        """
+    )
+    split = [r for r in rows if r[4] > 0]
+    assert split
+    for _, _, total, accepted, attributed, allocated, w_accepted, w_attributed, types in split:
+        assert allocated == pytest.approx(total, abs=Decimal("0.000001"))
+        assert w_accepted == pytest.approx(accepted, abs=Decimal("0.0001"))
+        assert w_attributed == pytest.approx(attributed, abs=Decimal("0.000001"))
+        assert types >= 2
+
+
+def test_teams_under_min_cohort_size_are_suppressed(built_warehouse: Warehouse) -> None:
     sizes = dict(
-        outcomes_warehouse.query(
+        built_warehouse.query(
             "select coalesce(team, 'unknown'), count(*) from core.dim_people group by 1"
         )
     )
@@ -58,7 +86,7 @@ def test_teams_under_min_cohort_size_are_suppressed(outcomes_warehouse: Warehous
     assert small, "the tiny world always has a team under the cohort size"
     shown = {
         team
-        for (team,) in outcomes_warehouse.query(
+        for (team,) in built_warehouse.query(
             "select distinct team from marts.mart_spend_classification"
         )
     }
@@ -66,9 +94,64 @@ def test_teams_under_min_cohort_size_are_suppressed(outcomes_warehouse: Warehous
     assert shown <= {t for t, n in sizes.items() if n >= 5} | {"suppressed"}
 
 
-def test_rebuild_leaves_every_mart_identical(outcomes_warehouse: Warehouse) -> None:
-    before = marts_snapshot(outcomes_warehouse)
+def test_rebuild_leaves_every_mart_identical(built_warehouse: Warehouse) -> None:
+    before = marts_snapshot(built_warehouse)
     assert all(before.values()), {m: len(rows) for m, rows in before.items()}
-    done = outcomes_warehouse.dbt("build")
+    done = built_warehouse.dbt("build")
     assert done.returncode == 0, done.stdout[-4000:]
-    assert marts_snapshot(outcomes_warehouse) == before
+    assert marts_snapshot(built_warehouse) == before
+
+
+def _cost_per_accepted_outcome(
+    wh: Warehouse, platform: str
+) -> tuple[Decimal | None, Decimal | None]:
+    """(mart, truth) cost per accepted outcome of ``platform`` over every month.
+
+    Both sides use METRICS.md's definition: platform total spend (usage + seats) ÷ accepted
+    outcomes, a PR counted once and split across platforms by cost share. The truth side takes
+    usage cost and the PR each session built from truth.json; seat cost is not estimated (seat
+    lists × the seat-price seed, checked in test_usage_truth), so it is the warehouse's.
+    """
+    ((usage, seats, accepted),) = wh.query(
+        "select sum(usage_spend_usd), sum(seat_cost_usd), sum(accepted_outcomes) "
+        "from marts.mart_platform_efficiency where platform = ?",
+        [platform],
+    )
+    truth_usage = truth_usage_cost_by_platform(wh.truth).get(platform, Decimal(0))
+    truth_accepted = truth_accepted_outcomes_by_platform(wh.truth).get(platform, Decimal(0))
+    mart = (usage + seats) / accepted if accepted else None
+    truth = (truth_usage + seats) / truth_accepted if truth_accepted else None
+    sys.stdout.write(
+        f"\n{platform}: cost per accepted outcome, mart {mart and f'{mart:.4f}'} "
+        f"({accepted} outcomes) vs truth {truth and f'{truth:.4f}'} ({truth_accepted:.4f})\n"
+    )
+    return mart, truth
+
+
+@pytest.mark.parametrize("platform", ["copilot", "cursor", "openai_api"])
+def test_cost_per_accepted_outcome_is_within_5_percent_of_truth(
+    built_warehouse: Warehouse, platform: str
+) -> None:
+    mart, truth = _cost_per_accepted_outcome(built_warehouse, platform)
+    if truth is None:
+        # No accepted PR was built with this platform (the tiny world's OpenAI API use is
+        # exploratory only): the mart must not invent outcomes for it either.
+        assert mart is None
+    else:
+        assert mart is not None
+        assert abs(mart - truth) <= truth * Decimal("0.05")
+
+
+@pytest.mark.xfail(
+    reason="Claude Code: 2.30 in the mart vs 1.67 in the truth (+37%), 8 of 11 accepted "
+    "outcomes found: two PRs were built by a person whose Claude Code account uses a personal "
+    "email no roster or vendor maps (unresolved identity, its cost kept but linked to no PR), "
+    "one by sessions a day before the PR's first commit (outside the 4-hour lead window)",
+    strict=True,
+)
+def test_claude_code_cost_per_accepted_outcome_is_within_5_percent_of_truth(
+    built_warehouse: Warehouse,
+) -> None:
+    mart, truth = _cost_per_accepted_outcome(built_warehouse, "claude_code")
+    assert mart is not None and truth is not None
+    assert abs(mart - truth) <= truth * Decimal("0.05")

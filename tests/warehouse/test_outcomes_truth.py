@@ -6,65 +6,63 @@ from decimal import Decimal
 
 import pytest
 
-from tests.warehouse.conftest_outcomes import Warehouse
+from tests.warehouse.fixtures import Warehouse
 
-pytest_plugins = ["tests.warehouse.conftest_outcomes"]
 pytestmark = pytest.mark.slow
 
 
 def test_every_truth_pull_request_is_one_fct_row_with_its_state(
-    outcomes_warehouse: Warehouse,
+    built_warehouse: Warehouse,
 ) -> None:
     rows = {
         key: state
-        for key, state in outcomes_warehouse.query(
+        for key, state in built_warehouse.query(
             "select pull_request_key, pr_state from core.fct_pull_requests"
         )
     }
     truth = {
-        f"{p['repo']}#{p['number']}": p["state"] for p in outcomes_warehouse.truth["pull_requests"]
+        f"{p['repo']}#{p['number']}": p["state"] for p in built_warehouse.truth["pull_requests"]
     }
     assert rows == truth
 
 
-def test_pull_request_person_is_the_human_behind_it(outcomes_warehouse: Warehouse) -> None:
+def test_pull_request_person_is_the_human_behind_it(built_warehouse: Warehouse) -> None:
     # Agent-opened PRs (copilot-swe-agent) resolve to the human in the Co-authored-by trailer.
     rows = dict(
-        outcomes_warehouse.query("select pull_request_key, person_id from core.fct_pull_requests")
+        built_warehouse.query("select pull_request_key, person_id from core.fct_pull_requests")
     )
     truth = {
-        f"{p['repo']}#{p['number']}": p["person_id"]
-        for p in outcomes_warehouse.truth["pull_requests"]
+        f"{p['repo']}#{p['number']}": p["person_id"] for p in built_warehouse.truth["pull_requests"]
     }
     assert rows == truth
 
 
-def test_reverts_match_truth(outcomes_warehouse: Warehouse) -> None:
+def test_reverts_match_truth(built_warehouse: Warehouse) -> None:
     reverted = {
         key
-        for (key,) in outcomes_warehouse.query(
+        for (key,) in built_warehouse.query(
             "select pull_request_key from core.fct_pull_requests where is_reverted"
         )
     }
     truth = {
         f"{r[0]}#{r[1]}" if isinstance(r, list) else str(r)
-        for p in outcomes_warehouse.truth["pull_requests"]
+        for p in built_warehouse.truth["pull_requests"]
         if (r := p.get("reverts"))
     }
     assert reverted == truth
 
 
-def test_survival_rates_equal_truth_exactly(outcomes_warehouse: Warehouse) -> None:
+def test_survival_rates_equal_truth_exactly(built_warehouse: Warehouse) -> None:
     measured = {
         (key, horizon): (effective, surviving, rate)
-        for key, horizon, effective, surviving, rate in outcomes_warehouse.query(
+        for key, horizon, effective, surviving, rate in built_warehouse.query(
             "select pull_request_key, horizon_days, effective_lines_added, lines_surviving, "
             "survival_rate from core.fct_pr_durability where status = 'measured'"
         )
     }
     assert measured, "no durability horizon measured"
     compared = 0
-    for p in outcomes_warehouse.truth["pull_requests"]:
+    for p in built_warehouse.truth["pull_requests"]:
         key = f"{p['repo']}#{p['number']}"
         for s in p["survival"]:
             if (key, s["horizon_days"]) not in measured:
@@ -83,8 +81,8 @@ def test_survival_rates_equal_truth_exactly(outcomes_warehouse: Warehouse) -> No
     assert compared == len(measured)
 
 
-def test_pending_horizons_are_the_unreached_ones(outcomes_warehouse: Warehouse) -> None:
-    rows = outcomes_warehouse.query(
+def test_pending_horizons_are_the_unreached_ones(built_warehouse: Warehouse) -> None:
+    rows = built_warehouse.query(
         "select horizon_days, status, count(*) from core.fct_pr_durability group by 1, 2"
     )
     by = {(h, s): n for h, s, n in rows}
@@ -94,16 +92,16 @@ def test_pending_horizons_are_the_unreached_ones(outcomes_warehouse: Warehouse) 
     assert by.get((30, "pending"), 0) == 0
 
 
-def test_rework_links_equal_truth(outcomes_warehouse: Warehouse) -> None:
+def test_rework_links_equal_truth(built_warehouse: Warehouse) -> None:
     rows = {
         (original, later): (lines, is_revert)
-        for original, later, lines, is_revert in outcomes_warehouse.query(
+        for original, later, lines, is_revert in built_warehouse.query(
             "select original_pull_request_key, later_pull_request_key, lines_reworked, is_revert "
             "from core.fct_rework_links"
         )
     }
     truth = {
         (link["original"], link["later"]): (link["lines_reworked"], link["is_revert"])
-        for link in outcomes_warehouse.truth["rework_links"]
+        for link in built_warehouse.truth["rework_links"]
     }
     assert rows == truth

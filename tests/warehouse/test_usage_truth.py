@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.warehouse.conftest import Warehouse, build_usage, dbt_runner
+from tests.warehouse.fixtures import Warehouse, build_usage, dbt_runner
 
 pytestmark = pytest.mark.slow
 
@@ -42,46 +42,46 @@ def _facts_snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr) for t in FACTS}
 
 
-def test_usage_cost_equals_truth_total_to_the_cent(usage_warehouse: Warehouse) -> None:
-    ((total,),) = usage_warehouse.query("select sum(cost_usd) from core.fct_ai_usage")
-    truth = Decimal(usage_warehouse.truth["totals"]["cost_usd"])
+def test_usage_cost_equals_truth_total_to_the_cent(built_warehouse: Warehouse) -> None:
+    ((total,),) = built_warehouse.query("select sum(cost_usd) from core.fct_ai_usage")
+    truth = Decimal(built_warehouse.truth["totals"]["cost_usd"])
     assert total.quantize(CENT) == truth.quantize(CENT)
 
 
-def test_usage_cost_equals_truth_per_platform(usage_warehouse: Warehouse) -> None:
+def test_usage_cost_equals_truth_per_platform(built_warehouse: Warehouse) -> None:
     rows = dict(
-        usage_warehouse.query("select platform, sum(cost_usd) from core.fct_ai_usage group by 1")
+        built_warehouse.query("select platform, sum(cost_usd) from core.fct_ai_usage group by 1")
     )
-    expected = usage_warehouse.truth["totals"]["cost_usd_by_platform"]
+    expected = built_warehouse.truth["totals"]["cost_usd_by_platform"]
     assert set(rows) == set(expected)
     for platform, cost in expected.items():
         assert rows[platform].quantize(CENT) == Decimal(cost).quantize(CENT), platform
 
 
 @pytest.mark.parametrize("platform", ["claude_code", "anthropic_api", "openai_api", "cursor"])
-def test_tokens_by_type_equal_truth(usage_warehouse: Warehouse, platform: str) -> None:
+def test_tokens_by_type_equal_truth(built_warehouse: Warehouse, platform: str) -> None:
     # Regression guard for double counting: Claude Code billed through Claude Code workspace
     # keys is in the Messages report too, and must be counted once (from the Claude Code report).
-    (row,) = usage_warehouse.query(
+    (row,) = built_warehouse.query(
         "select coalesce(sum(input_tokens), 0), "
         "coalesce(sum(cache_write_5m_tokens + cache_write_1h_tokens), 0), "
         "coalesce(sum(cache_read_tokens), 0), coalesce(sum(output_tokens), 0) "
         "from core.fct_ai_usage where platform = ?",
         [platform],
     )
-    expected = _truth_tokens(usage_warehouse.truth, platform)
+    expected = _truth_tokens(built_warehouse.truth, platform)
     assert dict(zip(TOKEN_COLUMNS, row, strict=True)) == {
         c: expected.get(c, 0) for c in TOKEN_COLUMNS
     }
 
 
 def test_claude_code_key_traffic_is_in_the_messages_report_but_counted_once(
-    usage_warehouse: Warehouse,
+    built_warehouse: Warehouse,
 ) -> None:
-    ((duplicated,),) = usage_warehouse.query(
+    ((duplicated,),) = built_warehouse.query(
         "select count(*) from intermediate.int_usage_records_unioned where is_claude_code_duplicate"
     )
-    ((leaked,),) = usage_warehouse.query(
+    ((leaked,),) = built_warehouse.query(
         "select count(*) from core.fct_ai_usage where usage_id in (select usage_id "
         "from intermediate.int_usage_records_unioned where is_claude_code_duplicate)"
     )
@@ -89,8 +89,8 @@ def test_claude_code_key_traffic_is_in_the_messages_report_but_counted_once(
     assert leaked == 0
 
 
-def test_cursor_sessions_equal_truth_sessions(usage_warehouse: Warehouse) -> None:
-    rows = usage_warehouse.query(
+def test_cursor_sessions_equal_truth_sessions(built_warehouse: Warehouse) -> None:
+    rows = built_warehouse.query(
         "select person_id, started_at, ended_at, cost_usd, request_count "
         "from core.fct_ai_sessions where platform = 'cursor'"
     )
@@ -103,7 +103,7 @@ def test_cursor_sessions_equal_truth_sessions(usage_warehouse: Warehouse) -> Non
             Decimal(s["cost_usd"]).quantize(CENT),
             s["requests"],
         )
-        for s in usage_warehouse.truth["sessions"]
+        for s in built_warehouse.truth["sessions"]
         if s["platform"] == "cursor"
     )
     # Vendor timestamps carry milliseconds the truth rounds away.
@@ -112,22 +112,22 @@ def test_cursor_sessions_equal_truth_sessions(usage_warehouse: Warehouse) -> Non
     ]
     assert len(warehouse) == len(truth)
     assert warehouse == truth
-    ((exact,),) = usage_warehouse.query(
+    ((exact,),) = built_warehouse.query(
         "select sum(cost_usd) from core.fct_ai_sessions where platform = 'cursor'"
     )
     assert exact == sum(
         Decimal(s["cost_usd"])
-        for s in usage_warehouse.truth["sessions"]
+        for s in built_warehouse.truth["sessions"]
         if s["platform"] == "cursor"
     )
 
 
-def test_session_cost_conserves_usage_cost(usage_warehouse: Warehouse) -> None:
+def test_session_cost_conserves_usage_cost(built_warehouse: Warehouse) -> None:
     usage = dict(
-        usage_warehouse.query("select platform, sum(cost_usd) from core.fct_ai_usage group by 1")
+        built_warehouse.query("select platform, sum(cost_usd) from core.fct_ai_usage group by 1")
     )
     sessions = dict(
-        usage_warehouse.query("select platform, sum(cost_usd) from core.fct_ai_sessions group by 1")
+        built_warehouse.query("select platform, sum(cost_usd) from core.fct_ai_sessions group by 1")
     )
     assert usage == sessions
 
@@ -145,31 +145,31 @@ def _warehouse_person(wh: Warehouse, person: dict[str, Any], platform: str) -> s
     return person_id
 
 
-def test_cost_per_person_and_platform_equals_truth(usage_warehouse: Warehouse) -> None:
-    people = {p["person_id"]: p for p in usage_warehouse.truth["people"]}
+def test_cost_per_person_and_platform_equals_truth(built_warehouse: Warehouse) -> None:
+    people = {p["person_id"]: p for p in built_warehouse.truth["people"]}
     expected: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for s in usage_warehouse.truth["sessions"]:
-        who = _warehouse_person(usage_warehouse, people[s["person_id"]], s["platform"])
+    for s in built_warehouse.truth["sessions"]:
+        who = _warehouse_person(built_warehouse, people[s["person_id"]], s["platform"])
         expected[(who, s["platform"])] += Decimal(s["cost_usd"])
-    rows = usage_warehouse.query(
+    rows = built_warehouse.query(
         "select person_id, platform, sum(cost_usd) from core.fct_ai_usage group by 1, 2"
     )
     actual = {(p, pl): c.quantize(CENT) for p, pl, c in rows}
     assert actual == {k: v.quantize(CENT) for k, v in expected.items()}
 
 
-def test_user_day_sessions_cover_every_truth_session_day(usage_warehouse: Warehouse) -> None:
-    people = {p["person_id"]: p for p in usage_warehouse.truth["people"]}
+def test_user_day_sessions_cover_every_truth_session_day(built_warehouse: Warehouse) -> None:
+    people = {p["person_id"]: p for p in built_warehouse.truth["people"]}
     truth_days = {
         (
-            _warehouse_person(usage_warehouse, people[s["person_id"]], s["platform"]),
+            _warehouse_person(built_warehouse, people[s["person_id"]], s["platform"]),
             s["platform"],
             _ts(s["started_at"]).date(),
         )
-        for s in usage_warehouse.truth["sessions"]
+        for s in built_warehouse.truth["sessions"]
         if s["platform"] in ("claude_code", "copilot")
     }
-    rows = usage_warehouse.query(
+    rows = built_warehouse.query(
         "select person_id, platform, session_date, vendor_num_sessions from core.fct_ai_sessions "
         "where session_grain = 'user_day'"
     )
@@ -180,11 +180,11 @@ def test_user_day_sessions_cover_every_truth_session_day(usage_warehouse: Wareho
     vendor = {(p, pl, d): n for p, pl, d, n in rows if pl == "claude_code"}
     truth_started = Counter(
         (
-            _warehouse_person(usage_warehouse, people[s["person_id"]], "claude_code"),
+            _warehouse_person(built_warehouse, people[s["person_id"]], "claude_code"),
             "claude_code",
             _ts(s["started_at"]).date(),
         )
-        for s in usage_warehouse.truth["sessions"]
+        for s in built_warehouse.truth["sessions"]
         if s["platform"] == "claude_code"
     )
     assert started.keys() <= vendor.keys()
@@ -192,15 +192,15 @@ def test_user_day_sessions_cover_every_truth_session_day(usage_warehouse: Wareho
 
 
 def test_dim_people_resolves_the_roster_and_flags_personal_vendor_emails(
-    usage_warehouse: Warehouse,
+    built_warehouse: Warehouse,
 ) -> None:
     people = {
         p: (resolved, team)
-        for p, resolved, team in usage_warehouse.query(
+        for p, resolved, team in built_warehouse.query(
             "select person_id, is_resolved, team from core.dim_people"
         )
     }
-    truth_people = usage_warehouse.truth["people"]
+    truth_people = built_warehouse.truth["people"]
     for person in truth_people:
         assert people[person["person_id"]] == (True, person["team"])
     personal = {
@@ -211,7 +211,7 @@ def test_dim_people_resolves_the_roster_and_flags_personal_vendor_emails(
     }
     assert personal, "the tiny world has people signing up with personal emails"
     identities = dict(
-        usage_warehouse.query(
+        built_warehouse.query(
             "select identity_value, person_id from intermediate.int_identities "
             "where identity_type = 'email'"
         )
@@ -224,8 +224,8 @@ def test_dim_people_resolves_the_roster_and_flags_personal_vendor_emails(
     assert {identities[e] for e in personal} == unresolved
 
 
-def test_unresolved_usage_is_kept_not_dropped(usage_warehouse: Warehouse) -> None:
-    ((unresolved_cost,),) = usage_warehouse.query(
+def test_unresolved_usage_is_kept_not_dropped(built_warehouse: Warehouse) -> None:
+    ((unresolved_cost,),) = built_warehouse.query(
         "select coalesce(sum(cost_usd), 0) from core.fct_ai_usage "
         "where person_id like 'unresolved:%'"
     )
@@ -233,10 +233,10 @@ def test_unresolved_usage_is_kept_not_dropped(usage_warehouse: Warehouse) -> Non
 
 
 def test_rebuild_and_incremental_day_leave_facts_identical(
-    usage_warehouse: Warehouse, tmp_path: Path
+    built_warehouse: Warehouse, tmp_path: Path
 ) -> None:
     path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(usage_warehouse.path, path)
+    shutil.copyfile(built_warehouse.path, path)
     dbt = dbt_runner(path, tmp_path)
     before = _facts_snapshot(path)
 
@@ -245,15 +245,15 @@ def test_rebuild_and_incremental_day_leave_facts_identical(
     assert _facts_snapshot(path) == before
 
     # One partition, as Dagster runs it: the window is a day (plus the documented lookback).
-    day = _ts(usage_warehouse.truth["start"] + "T00:00:00Z").date() + timedelta(days=5)
+    day = _ts(built_warehouse.truth["start"] + "T00:00:00Z").date() + timedelta(days=5)
     window = f'{{"min_date": "{day}", "max_date": "{day + timedelta(days=1)}"}}'
     done = build_usage(dbt, "--vars", window)
     assert done.returncode == 0, done.stdout[-6000:]
     assert _facts_snapshot(path) == before
 
 
-def test_seat_costs_cover_copilot_seats_and_cursor_members(usage_warehouse: Warehouse) -> None:
-    rows = usage_warehouse.query(
+def test_seat_costs_cover_copilot_seats_and_cursor_members(built_warehouse: Warehouse) -> None:
+    rows = built_warehouse.query(
         "select platform, count(distinct person_id), min(seat_cost_usd), max(seat_cost_usd) "
         "from core.fct_seat_costs group by 1"
     )
@@ -264,8 +264,8 @@ def test_seat_costs_cover_copilot_seats_and_cursor_members(usage_warehouse: Ware
     assert abs(by_platform["cursor"][1] * 31 - Decimal(40)) < Decimal("0.000001")
 
 
-def test_cost_reconciles_with_vendor_billing(usage_warehouse: Warehouse) -> None:
-    rows = usage_warehouse.query(
+def test_cost_reconciles_with_vendor_billing(built_warehouse: Warehouse) -> None:
+    rows = built_warehouse.query(
         "select vendor, sum(priced_usd), sum(billed_usd) from marts.mart_cost_reconciliation "
         "where vendor in ('anthropic', 'openai', 'copilot') group by 1"
     )
@@ -274,10 +274,10 @@ def test_cost_reconciles_with_vendor_billing(usage_warehouse: Warehouse) -> None
 
 
 def test_without_a_roster_people_are_matched_by_email_and_commit_emails(
-    usage_warehouse: Warehouse, tmp_path: Path
+    built_warehouse: Warehouse, tmp_path: Path
 ) -> None:
     path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(usage_warehouse.raw.path, path)
+    shutil.copyfile(built_warehouse.raw.path, path)
     with duckdb.connect(str(path)) as con:
         con.execute("drop schema raw_people cascade")  # as if TOKENWORTH_PEOPLE_FILE were unset
     done = build_usage(dbt_runner(path, tmp_path))
@@ -290,8 +290,8 @@ def test_without_a_roster_people_are_matched_by_email_and_commit_emails(
             ).fetchall()
         )
     expected: dict[str, Decimal] = defaultdict(Decimal)
-    people = {p["person_id"]: p for p in usage_warehouse.truth["people"]}
-    for s in usage_warehouse.truth["sessions"]:
+    people = {p["person_id"]: p for p in built_warehouse.truth["people"]}
+    for s in built_warehouse.truth["sessions"]:
         person = people[s["person_id"]]
         if s["platform"] == "copilot":
             # Copilot knows a GitHub login; only a commit email that is not GitHub's no-reply
@@ -305,5 +305,5 @@ def test_without_a_roster_people_are_matched_by_email_and_commit_emails(
     for key, value in expected.items():
         assert cost[key].quantize(CENT) == value.quantize(CENT), key
     assert sum(cost.values()) == sum(
-        Decimal(s["cost_usd"]) for s in usage_warehouse.truth["sessions"]
+        Decimal(s["cost_usd"]) for s in built_warehouse.truth["sessions"]
     )

@@ -1,9 +1,17 @@
 -- One row per (AI session, pull request) the session is attributed to (METRICS.md
 -- `fct_session_pr_links`). Candidates come from three rules — `branch` (high), `marker_window`
--- (medium), `time_window` (low); for each session only the candidates of its highest confidence
--- are kept, and its weight is split over them in proportion to (commits of the PR authored
--- during the session + 1). Weights of a session sum to exactly 1 when it has a link; sessions
--- without a candidate have no row (their cost is unattributed).
+-- (medium), `time_window` (low). "Higher-confidence methods win" on both sides of a link: a
+-- time_window candidate is dropped when its PR has marker_window candidates, then only each
+-- session's highest-confidence candidates are kept, and the session's weight is split over them
+-- in proportion to (commits of the PR authored during the session + 1). Weights of a session
+-- sum to exactly 1 when it has a link; sessions without a candidate have no row (their cost is
+-- unattributed).
+--
+-- The two inferred rules (marker_window, time_window) only link sessions that tried to write
+-- code: a session whose vendor reports code signals (lines added, edits accepted or rejected)
+-- and reports none is questions, planning or reading code — METRICS.md's `exploratory` — and a
+-- time overlap with a PR is no evidence that it built that PR. Sessions whose vendor reports no
+-- code signals at all (the Anthropic and OpenAI APIs) keep the rules as written.
 
 with
 
@@ -28,6 +36,19 @@ markers as (
 commits as (
 
     select * from {{ ref('stg_github__pull_request_commits') }}
+
+),
+
+linkable_sessions as (
+
+    select * from sessions
+
+    where
+        (lines_added is null and edits_accepted is null and edits_rejected is null)
+        or coalesce(lines_added, 0) > 0
+        or coalesce(edits_accepted, 0) > 0
+        -- Rejected edits are attempts at code (METRICS.md's retry), not questions.
+        or coalesce(edits_rejected, 0) > 0
 
 ),
 
@@ -83,43 +104,43 @@ by_branch as (
 by_marker_window as (
 
     select
-        sessions.session_id,
+        linkable_sessions.session_id,
         windows.pull_request_id,
         'marker_window' as attribution_method,
         2 as confidence_rank
 
-    from sessions
+    from linkable_sessions
 
     inner join marker_platforms
-        on sessions.platform = marker_platforms.platform
+        on linkable_sessions.platform = marker_platforms.platform
 
     inner join windows
         on
             marker_platforms.pull_request_id = windows.pull_request_id
             and (
-                sessions.person_id = windows.person_id
-                or sessions.person_id = windows.agent_starter_person_id
+                linkable_sessions.person_id = windows.person_id
+                or linkable_sessions.person_id = windows.agent_starter_person_id
             )
-            and sessions.started_at <= windows.dev_window_end_at
-            and sessions.ended_at >= windows.dev_window_start_at
+            and linkable_sessions.started_at <= windows.dev_window_end_at
+            and linkable_sessions.ended_at >= windows.dev_window_start_at
 
 ),
 
 by_time_window as (
 
     select
-        sessions.session_id,
+        linkable_sessions.session_id,
         windows.pull_request_id,
         'time_window' as attribution_method,
         1 as confidence_rank
 
-    from sessions
+    from linkable_sessions
 
     inner join windows
         on
-            sessions.person_id = windows.person_id
-            and sessions.started_at <= windows.dev_window_end_at
-            and sessions.ended_at >= windows.dev_window_start_at
+            linkable_sessions.person_id = windows.person_id
+            and linkable_sessions.started_at <= windows.dev_window_end_at
+            and linkable_sessions.ended_at >= windows.dev_window_start_at
 
 ),
 
@@ -148,13 +169,47 @@ best_per_pair as (
 
 ),
 
+best_inferred_per_pull_request as (
+
+    select
+        pull_request_id,
+        max(confidence_rank) as confidence_rank
+
+    from best_per_pair
+
+    where confidence_rank < 3
+
+    group by pull_request_id
+
+),
+
+pr_ranked as (
+
+    -- Higher-confidence methods win on the PR's side too: marker_window and time_window are
+    -- both inferred from a session overlapping the PR's window, and a PR whose agent marker
+    -- names a platform whose sessions were there does not also take a share of other sessions
+    -- that merely overlap it in time. (A branch link is direct evidence about its session
+    -- only: it does not push other sessions off the PR.)
+    select best_per_pair.*
+
+    from best_per_pair
+
+    left join best_inferred_per_pull_request
+        on best_per_pair.pull_request_id = best_inferred_per_pull_request.pull_request_id
+
+    where
+        best_per_pair.confidence_rank
+        >= coalesce(best_inferred_per_pull_request.confidence_rank, 0)
+
+),
+
 best_per_session as (
 
     select
         session_id,
         max(confidence_rank) as confidence_rank
 
-    from best_per_pair
+    from pr_ranked
 
     group by session_id
 
@@ -162,16 +217,16 @@ best_per_session as (
 
 kept as (
 
-    -- Higher-confidence methods win: a session linked by branch is not also spread over
-    -- PRs it merely overlaps in time.
-    select best_per_pair.*
+    -- And per session: a session linked by branch is not also spread over PRs it merely
+    -- overlaps in time.
+    select pr_ranked.*
 
-    from best_per_pair
+    from pr_ranked
 
     inner join best_per_session
         on
-            best_per_pair.session_id = best_per_session.session_id
-            and best_per_pair.confidence_rank = best_per_session.confidence_rank
+            pr_ranked.session_id = best_per_session.session_id
+            and pr_ranked.confidence_rank = best_per_session.confidence_rank
 
 ),
 
@@ -180,7 +235,10 @@ commits_during as (
     select
         kept.session_id,
         kept.pull_request_id,
-        count(commits.commit_oid) as commits_during_session
+        count(commits.commit_oid) as commits_during_session,
+        -- When work on the PR is first seen in the session: a user-day session's start is
+        -- midnight, so this is what places its work before or after a review (spend classes).
+        min(commits.authored_at) as first_commit_during_session_at
 
     from kept
 
@@ -205,6 +263,7 @@ shares as (
         session_id,
         pull_request_id,
         commits_during_session,
+        first_commit_during_session_at,
         -- METRICS.md: in proportion to (commits during the session + 1), equally if none. The
         -- +1 is the var `attribution_commit_smoothing` (default 1, the contract); with 0 a PR
         -- without commits in the session gets nothing when another PR has some (measured on
@@ -251,6 +310,7 @@ final as (
             else 'low'
         end as attribution_confidence,
         shares.commits_during_session,
+        shares.first_commit_during_session_at,
         shares.candidate_pull_requests,
         cast(
             cast(shares.share_units as decimal(38, 12))

@@ -45,6 +45,7 @@ session_signals as (
         sessions.person_id,
         sessions.platform,
         sessions.session_date,
+        sessions.session_grain,
         sessions.started_at,
         sessions.repo as session_repo,
         sessions.cost_usd,
@@ -69,6 +70,7 @@ linked_fragments as (
         links.attribution_method,
         links.attribution_confidence,
         links.weight,
+        links.first_commit_during_session_at,
         row_number() over (
             partition by links.session_id order by links.pull_request_id
         ) as fragment_number,
@@ -85,6 +87,15 @@ linked_costs as (
     select
         linked_fragments.*,
         session_signals.cost_usd,
+        case
+            when session_signals.session_grain = 'user_day'
+                then
+                    coalesce(
+                        linked_fragments.first_commit_during_session_at,
+                        session_signals.started_at
+                    )
+            else session_signals.started_at
+        end as work_started_at,
         cast(session_signals.cost_usd * linked_fragments.weight as decimal(38, 12)) as share_usd
 
     from linked_fragments
@@ -102,6 +113,7 @@ linked_spend as (
         attribution_method,
         attribution_confidence,
         weight,
+        work_started_at,
         case
             when fragment_number < fragment_count then share_usd
             else cost_usd - coalesce(
@@ -128,11 +140,14 @@ classified_linked as (
         linked_spend.weight,
         linked_spend.spend_usd,
         -- Precedence: retry first (it beats productive/rework for the same fragment), then the
-        -- PR's fate.
+        -- PR's fate. "Started after the review (or reopen)": a user-day session starts at
+        -- midnight whatever its hours, so its work on the PR is placed by the PR's first
+        -- commit authored that day when there is one (a day whose commits all follow the
+        -- CHANGES_REQUESTED review is review-response work); burst sessions have exact starts.
         case
             when
-                pull_requests.first_changes_requested_at < session_signals.started_at
-                or pull_requests.first_reopened_at < session_signals.started_at
+                pull_requests.first_changes_requested_at < linked_spend.work_started_at
+                or pull_requests.first_reopened_at < linked_spend.work_started_at
                 or session_signals.edit_reject_share >= {{ var('retry_reject_share') }}
                 then 'retry'
             when pull_requests.pr_state = 'OPEN' then 'pending'

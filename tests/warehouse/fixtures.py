@@ -1,15 +1,15 @@
-"""Shared warehouse fixtures: a fresh tiny-sandbox warehouse, extracted end to end, and dbt.
+"""Warehouse fixtures shared by every test that needs a built warehouse (a pytest plugin).
 
 ``tiny_raw`` generates the tiny sandbox from a clean clone (repositories, ``truth.json``,
 ``people.csv``), serves it on a free port and extracts every source for the world's days plus
 quiet days (so 7- and 30-day durability horizons are measured, like the reference warehouse).
 Only the extraction assets run (``raw_*`` and the git mirrors): dbt runs separately, with its
 own target and log paths, so a test never races another dbt process on the repository's
-``target/`` and never depends on the state of models outside its selection.
+``target/``.
 
-``usage_warehouse`` is a copy of that raw warehouse built with ``dbt build`` over the usage-side
-models (and everything they depend on). Other fixtures can copy ``tiny_raw.path`` and build
-their own selection with :func:`dbt_runner`.
+``built_warehouse`` is a copy of that raw warehouse after a full ``dbt build`` (every model and
+test). Tests that change a warehouse copy ``built_warehouse.path`` (or ``tiny_raw.path``) first
+and run dbt on the copy with :func:`dbt_runner`. The extraction runs once per test session.
 """
 
 from __future__ import annotations
@@ -79,8 +79,9 @@ class Warehouse:
             return con.execute(sql, params or []).fetchall()
 
 
-def dbt_runner(path: Path, work_dir: Path) -> DbtRunner:
-    """``dbt <args>`` on the warehouse at ``path`` with target/log paths under ``work_dir``."""
+def dbt_runner(path: Path, work_dir: Path, project_dir: Path = REPO_ROOT) -> DbtRunner:
+    """``dbt <args>`` on the warehouse at ``path`` with target/log paths under ``work_dir``
+    (``project_dir``: a copy of the project, for tests that change models or seeds)."""
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         env = {
@@ -103,7 +104,7 @@ def dbt_runner(path: Path, work_dir: Path) -> DbtRunner:
                 "--log-path",
                 str(work_dir / "logs"),
             ],
-            cwd=REPO_ROOT,
+            cwd=project_dir,
             env=env,
             capture_output=True,
             text=True,
@@ -150,15 +151,13 @@ def _extract(first: date, last: date) -> None:
     assert result.success and not failures, f"extraction failed: {failures}"
 
 
-@pytest.fixture(scope="session")
-def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawWarehouse]:
-    """The tiny sandbox, generated and extracted into a fresh warehouse (no dbt)."""
+def extract_tiny(out: Path, home: Path, warehouse_url: str | None = None) -> RawWarehouse:
+    """Generate the tiny sandbox into ``out``, serve it and extract it with ``home`` as
+    TOKENWORTH_HOME, into ``warehouse_url`` (default: ``home/warehouse.duckdb``)."""
     from sandbox.cli import prepare
     from sandbox.profiles import DEFAULT_SEED
     from sandbox.server import SandboxServer
 
-    out = tmp_path_factory.mktemp("tiny_sandbox")
-    home = tmp_path_factory.mktemp("tiny_home")
     world = prepare("tiny", DEFAULT_SEED, out)
     first = world.start - timedelta(days=1)
     last = world.start + timedelta(days=LAST_DAY_OFFSET)
@@ -173,12 +172,15 @@ def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawWarehouse]
             (home / "dagster").mkdir()
             mp.setenv("TOKENWORTH_PEOPLE_FILE", str(out / "people.csv"))
             mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-            mp.delenv("TOKENWORTH_WAREHOUSE_URL", raising=False)
+            if warehouse_url:
+                mp.setenv("TOKENWORTH_WAREHOUSE_URL", warehouse_url)
+            else:
+                mp.delenv("TOKENWORTH_WAREHOUSE_URL", raising=False)
             mp.delenv("TOKENWORTH_GITHUB_REPOS", raising=False)
             _extract(first, last)
     finally:
         server.stop()
-    yield RawWarehouse(
+    return RawWarehouse(
         path=home / "warehouse.duckdb",
         truth=json.loads((out / "truth.json").read_text()),
         roster_path=out / "people.csv",
@@ -188,12 +190,20 @@ def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawWarehouse]
 
 
 @pytest.fixture(scope="session")
-def usage_warehouse(tiny_raw: RawWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """A copy of the raw tiny warehouse with the usage side built (dbt build, tests included)."""
-    work = tmp_path_factory.mktemp("usage_dbt")
+def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawWarehouse]:
+    """The tiny sandbox, generated and extracted into a fresh warehouse (no dbt)."""
+    yield extract_tiny(
+        tmp_path_factory.mktemp("tiny_sandbox"), tmp_path_factory.mktemp("tiny_home")
+    )
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tiny_raw: RawWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """A copy of the raw tiny warehouse after a full ``dbt build`` (models and tests)."""
+    work = tmp_path_factory.mktemp("built_dbt")
     path = work / "warehouse.duckdb"
     shutil.copyfile(tiny_raw.path, path)
     dbt = dbt_runner(path, work)
-    done = build_usage(dbt)
+    done = dbt("build")
     assert done.returncode == 0, done.stdout[-8000:]
     return Warehouse(path=path, truth=tiny_raw.truth, dbt=dbt, raw=tiny_raw)

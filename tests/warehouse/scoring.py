@@ -1,155 +1,32 @@
-"""Outcome-side warehouse fixtures and truth scoring (loaded with ``pytest_plugins``).
+"""Scoring the warehouse against the sandbox's truth: attribution, classification, marts.
 
-``outcomes_warehouse`` builds a fresh warehouse from a clean clone: the tiny sandbox is generated
-(repositories, ``truth.json``, ``people.csv``), served on a free port, every source is extracted
-for the same days as the reference warehouse (the world's days plus quiet days, so the 7- and
-30-day durability horizons are measured), and ``dbt build`` runs on the result. Test modules that
-need it declare ``pytest_plugins = ["tests.warehouse.conftest_outcomes"]``.
-
-The scoring helpers compare attribution and spend classification with the sandbox's truth,
-cost-weighted. Warehouse sessions are coarser than the truth's for user-day sources (Claude Code,
-Copilot), so each warehouse session gets the truth's *distribution* (of PRs, of intents) over the
-truth sessions it contains, and agreement is the overlap of two distributions.
+Warehouse sessions are coarser than the truth's for user-day sources (Claude Code, Copilot), so
+each warehouse session gets the truth's *distribution* (of PRs, of intents) over the truth
+sessions it contains, and agreement is the overlap of two distributions, cost-weighted.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shlex
-import subprocess
-import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import duckdb
-import pytest
+from tests.warehouse.fixtures import Warehouse
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# The reference warehouse covers the world's days plus quiet days up to here (offset from the
-# world's first day), so every 7- and 30-day horizon of the tiny world is reached.
-LAST_DAY_OFFSET = 44
 CLASSES = ("productive", "exploratory", "retry", "abandoned", "rework", "pending")
 ONE_SECOND = timedelta(seconds=1)
 MARTS = (
     "mart_platform_efficiency",
+    "mart_platform_work_type_efficiency",
     "mart_rework_adjusted_cost",
     "mart_spend_classification",
     "mart_review_drag",
     "mart_repo_context_cost",
     "mart_data_quality",
 )
-
-
-@dataclass
-class Warehouse:
-    """A built warehouse file, its truth and a way to re-run dbt on it."""
-
-    path: Path
-    truth: dict[str, Any]
-    dbt: Callable[..., subprocess.CompletedProcess[str]]
-
-    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(self.path), read_only=True) as con:
-            return con.execute(sql, params or []).fetchall()
-
-
-def _dbt_runner(path: Path, target: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {
-            **os.environ,
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "TOKENWORTH_DBT_TARGET": "duckdb",
-            "TOKENWORTH_DUCKDB_PATH": str(path),
-        }
-        executable = Path(sys.executable).parent / "dbt"
-        return subprocess.run(
-            [
-                str(executable) if executable.exists() else "dbt",
-                *args,
-                "--project-dir",
-                str(REPO_ROOT),
-                "--profiles-dir",
-                str(REPO_ROOT / "dbt_project"),
-                # Own target/log paths: never race another dbt process on the repo's target/.
-                "--target-path",
-                str(target / "target"),
-                "--log-path",
-                str(target / "logs"),
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
-    return run
-
-
-@pytest.fixture(scope="session")
-def outcomes_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    """The tiny sandbox extracted end to end and built with dbt (fresh, from generated data)."""
-    from sandbox.cli import prepare
-    from sandbox.profiles import DEFAULT_SEED
-    from sandbox.server import SandboxServer
-
-    out = tmp_path_factory.mktemp("outcomes_sandbox")
-    home = tmp_path_factory.mktemp("outcomes_home")
-    world = prepare("tiny", DEFAULT_SEED, out)
-    server = SandboxServer(world).start()
-    with pytest.MonkeyPatch.context() as mp:
-        for line in server.exports(f"file://{out}/git/{{repo}}.git"):
-            name, value = line.removeprefix("export ").split("=", 1)
-            mp.setenv(name, shlex.split(value)[0])
-        mp.setenv("TOKENWORTH_HOME", str(home))
-        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
-        (home / "dagster").mkdir()
-        mp.setenv("TOKENWORTH_PEOPLE_FILE", str(out / "people.csv"))
-        mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        mp.delenv("TOKENWORTH_WAREHOUSE_URL", raising=False)
-        mp.delenv("TOKENWORTH_GITHUB_REPOS", raising=False)
-        first = world.start - timedelta(days=1)
-        last = world.start + timedelta(days=LAST_DAY_OFFSET)
-        try:
-            # In a child process: the in-process Dagster run can keep the DuckDB file locked
-            # (one writer per file) after it ends, which would block the dbt build below. The
-            # run's own dbt step may fail on models still in progress; extraction is what this
-            # step is for, and the explicit build below is what the tests check.
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    "import sys; from orchestration.run import run_partitions; "
-                    "run_partitions(sys.argv[1], sys.argv[2])",
-                    first.isoformat(),
-                    last.isoformat(),
-                ],
-                cwd=REPO_ROOT,
-                env=dict(os.environ),
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=3600,
-            )
-        finally:
-            server.stop()
-        path = home / "warehouse.duckdb"
-        dbt = _dbt_runner(path, tmp_path_factory.mktemp("outcomes_dbt"))
-        # The nightly job ran dbt already; build once more so the warehouse is in the state an
-        # explicit `dbt build` leaves, and fail loudly with dbt's output if it does not build.
-        done = dbt("build")
-        assert done.returncode == 0, done.stdout[-6000:]
-        truth = json.loads((out / "truth.json").read_text())
-        yield Warehouse(path=path, truth=truth, dbt=dbt)
-
-
-# ------------------------------------------------------------------------------ truth scoring
 
 
 def _ts(value: str) -> datetime:
@@ -299,3 +176,41 @@ def confusion_table(confusion: dict[tuple[str, str], Decimal]) -> str:
 def marts_snapshot(wh: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
     """Every outcome-side mart's rows, sorted: equal snapshots mean identical marts."""
     return {m: sorted(wh.query(f"select * from marts.{m}"), key=repr) for m in MARTS}
+
+
+def truth_accepted_outcomes_by_platform(truth: dict[str, Any]) -> dict[str, Decimal]:
+    """Accepted PRs of the truth per platform, each split by the platforms' cost shares.
+
+    METRICS.md: accepted = merged and not reverted within ``revert_window_days`` (14); a PR is
+    one outcome, split across the platforms whose sessions built it by their share of its AI
+    cost. Here the sessions are the truth's own (``session.pr``), not the warehouse's links.
+    """
+    merged = {f"{p['repo']}#{p['number']}": p["merged_at"] for p in truth["pull_requests"]}
+    reverted_at: dict[str, datetime] = {}
+    for p in truth["pull_requests"]:
+        if p["reverts"] and p["merged_at"]:
+            at = _ts(p["merged_at"])
+            reverted_at[p["reverts"]] = min(at, reverted_at.get(p["reverts"], at))
+    accepted = {
+        key
+        for key, at in merged.items()
+        if at and (key not in reverted_at or reverted_at[key] > _ts(at) + timedelta(days=14))
+    }
+    cost: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for s in truth["sessions"]:
+        if s["pr"] in accepted:
+            cost[s["pr"]][s["platform"]] += Decimal(s["cost_usd"])
+    outcomes: dict[str, Decimal] = defaultdict(Decimal)
+    for by_platform in cost.values():
+        total = sum(by_platform.values())
+        for platform, usd in by_platform.items():
+            outcomes[platform] += usd / total if total else 1 / Decimal(len(by_platform))
+    return dict(outcomes)
+
+
+def truth_usage_cost_by_platform(truth: dict[str, Any]) -> dict[str, Decimal]:
+    """AI usage cost per platform: every truth session's cost."""
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for s in truth["sessions"]:
+        out[s["platform"]] += Decimal(s["cost_usd"])
+    return dict(out)
