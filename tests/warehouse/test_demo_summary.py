@@ -1,21 +1,22 @@
-"""The demo's summary reads the marts and adds up: spend by class equals usage spend."""
+"""The demo's summary reads the marts and adds up; its quiet mode keeps tool noise in a log."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from orchestration.demo import print_summary
-from tests.warehouse.conftest_outcomes import Warehouse
-
-pytest_plugins = ["tests.warehouse.conftest_outcomes"]
+from tests.warehouse.fixtures import REPO_ROOT, Warehouse
 
 
 def test_summary_prints_every_platform_and_classes_add_up(
-    outcomes_warehouse: Warehouse, capsys: pytest.CaptureFixture[str]
+    built_warehouse: Warehouse, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    warehouse = outcomes_warehouse
+    warehouse = built_warehouse
     print_summary(warehouse.path)
     out = capsys.readouterr().out
     platforms = {
@@ -30,3 +31,29 @@ def test_summary_prints_every_platform_and_classes_add_up(
         for part in by_class.split(", ")
     ]
     assert abs(sum(dollars) - Decimal(str(usage))) <= Decimal("0.03")  # six values rounded to cents
+
+
+def test_quiet_mode_sends_noise_to_the_log_and_progress_to_the_terminal(tmp_path: Path) -> None:
+    # A child process, so its stdout and stderr are real file descriptors as in `tokenworth demo`.
+    log = tmp_path / "demo.log"
+    script = f"""
+import subprocess, sys
+from pathlib import Path
+from orchestration.demo import _output_to
+with _output_to(Path({str(log)!r})) as terminal:
+    sys.stdout.write("dagster says a lot\\n")
+    sys.stderr.write("so does dbt\\n")
+    subprocess.run([sys.executable, "-c", "print('a dbt subprocess line')"], check=True)
+    terminal.write("      ok     tokenworth_dbt (12s)\\n")
+sys.stdout.write("after the run\\n")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    )
+    assert done.stdout == "      ok     tokenworth_dbt (12s)\nafter the run\n"
+    assert done.stderr == ""
+    assert log.read_text().splitlines() == [
+        "dagster says a lot",
+        "so does dbt",
+        "a dbt subprocess line",
+    ]

@@ -1,0 +1,291 @@
+"""Read the marts the report needs, from DuckDB or PostgreSQL, as plain Python values.
+
+Only ``marts.*`` tables are read, and only at team, repository, platform or period grain: the
+report never sees a person. The SQL is plain ANSI (sum, count, group by) so that the same
+statements run on both warehouses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from orchestration.lib.warehouse import Warehouse
+
+Row = dict[str, Any]
+
+
+class MartReader(Protocol):
+    def __call__(self, sql: str) -> list[Row]: ...
+
+
+class ReportDataError(RuntimeError):
+    """A mart the report reads is missing or unreadable; the message says which and what to do."""
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly values: decimals become floats, dates ISO strings."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@contextmanager
+def open_reader(warehouse: Warehouse) -> Iterator[MartReader]:
+    """A function running one SELECT on the warehouse and returning its rows as dicts."""
+    if warehouse.kind == "duckdb":
+        import duckdb
+
+        assert warehouse.duckdb_path is not None
+        if not warehouse.duckdb_path.exists():
+            raise ReportDataError(
+                f"no warehouse at {warehouse.duckdb_path}: run `tokenworth run` or "
+                "`tokenworth demo` first, or set TOKENWORTH_WAREHOUSE_URL to an existing warehouse"
+            )
+        con = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
+
+        def read(sql: str) -> list[Row]:
+            cursor = con.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [
+                {name: _plain(value) for name, value in zip(names, row, strict=True)}
+                for row in cursor.fetchall()
+            ]
+
+        try:
+            yield _naming_errors(read, warehouse)
+        finally:
+            con.close()
+        return
+
+    import psycopg2  # installed with dbt-postgres
+
+    con = psycopg2.connect(
+        host=warehouse.host,
+        port=warehouse.port,
+        user=warehouse.user,
+        password=warehouse.password,
+        dbname=warehouse.database,
+    )
+    con.set_session(readonly=True, autocommit=True)
+
+    def read_pg(sql: str) -> list[Row]:
+        with con.cursor() as cursor:
+            cursor.execute(sql)
+            names = [column[0] for column in cursor.description]
+            return [
+                {name: _plain(value) for name, value in zip(names, row, strict=True)}
+                for row in cursor.fetchall()
+            ]
+
+    try:
+        yield _naming_errors(read_pg, warehouse)
+    finally:
+        con.close()
+
+
+def _naming_errors(read: MartReader, warehouse: Warehouse) -> MartReader:
+    def run(sql: str) -> list[Row]:
+        try:
+            return read(sql)
+        except Exception as error:  # any driver error becomes one clear message
+            table = sql.split(" from ", 1)[1].split()[0] if " from " in sql else "?"
+            raise ReportDataError(
+                f"cannot read {table} from {warehouse.display}: {type(error).__name__}: "
+                f"{str(error).splitlines()[0]} — build the marts first (`tokenworth run` or "
+                "`dbt build`) so every mart the report reads exists"
+            ) from error
+
+    return run
+
+
+def platform_months(read: MartReader) -> list[Row]:
+    return read(
+        """
+        select
+            platform,
+            month_start_date as period,
+            sum(total_spend_usd) as total_spend_usd,
+            sum(usage_spend_usd) as usage_spend_usd,
+            sum(seat_cost_usd) as seat_cost_usd,
+            sum(attributed_spend_usd) as attributed_spend_usd,
+            sum(accepted_outcomes) as accepted_outcomes,
+            sum(durable_outcomes) as durable_outcomes,
+            sum(rework_adjusted_cost_per_accepted_outcome_usd * accepted_outcomes)
+                as rework_adjusted_cost_usd
+        from marts.mart_platform_efficiency
+        group by platform, month_start_date
+        order by month_start_date, platform
+        """
+    )
+
+
+def spend_by_week(read: MartReader) -> list[Row]:
+    return read(
+        """
+        select
+            week_start_date as period,
+            sum(productive_usd) as productive,
+            sum(exploratory_usd) as exploratory,
+            sum(retry_usd) as retry,
+            sum(abandoned_usd) as abandoned,
+            sum(rework_usd) as rework,
+            sum(pending_usd) as pending,
+            sum(total_spend_usd) as total
+        from marts.mart_spend_classification
+        group by week_start_date
+        order by week_start_date
+        """
+    )
+
+
+def spend_by_team(read: MartReader) -> list[Row]:
+    # Teams under the cohort size are already merged into `suppressed` by the mart.
+    return read(
+        """
+        select
+            team,
+            sum(productive_usd) as productive,
+            sum(exploratory_usd) as exploratory,
+            sum(retry_usd) as retry,
+            sum(abandoned_usd) as abandoned,
+            sum(rework_usd) as rework,
+            sum(pending_usd) as pending,
+            sum(total_spend_usd) as total
+        from marts.mart_spend_classification
+        group by team
+        order by team
+        """
+    )
+
+
+def cache_by_month(read: MartReader) -> list[Row]:
+    # Platform-level: the team-level weekly groups of mart_cache_efficiency are suppressed below
+    # the cohort size, which on a small organisation is all of them.
+    return read(
+        """
+        select
+            platform,
+            month_start_date as period,
+            max(cache_hit_rate) as cache_hit_rate
+        from marts.mart_platform_efficiency
+        group by platform, month_start_date
+        order by month_start_date, platform
+        """
+    )
+
+
+def cache_savings(read: MartReader) -> list[Row]:
+    return read(
+        """
+        select
+            sum(saved_usd) as saved_usd,
+            sum(cache_write_tokens) as cache_write_tokens,
+            sum(cache_read_tokens) as cache_read_tokens,
+            sum(case when is_suppressed then 1 else 0 end) as suppressed_groups,
+            count(*) as groups
+        from marts.mart_cache_efficiency
+        """
+    )
+
+
+def review_drag(read: MartReader) -> list[Row]:
+    # Averages are re-weighted by the PR counts they were taken over.
+    return read(
+        """
+        select
+            is_ai_assisted,
+            sum(pull_request_count) as pull_requests,
+            sum(merged_count) as merged,
+            sum(avg_changed_lines * pull_request_count) as changed_lines,
+            sum(avg_hours_to_first_review * pull_request_count) as first_review_hours,
+            sum(case when avg_hours_to_first_review is null then 0 else pull_request_count end)
+                as reviewed_weight,
+            sum(avg_hours_to_merge * merged_count) as merge_hours,
+            sum(case when avg_hours_to_merge is null then 0 else merged_count end) as merge_weight,
+            sum(avg_review_rounds * pull_request_count) as review_rounds,
+            sum(review_cost_usd) as review_cost_usd
+        from marts.mart_review_drag
+        group by is_ai_assisted
+        order by is_ai_assisted desc
+        """
+    )
+
+
+def rework_by_platform(read: MartReader) -> list[Row]:
+    return read(
+        """
+        select
+            primary_platform as platform,
+            count(*) as accepted_prs,
+            sum(ai_cost_usd) as ai_cost_usd,
+            sum(review_cost_usd) as review_cost_usd,
+            sum(repair_cost_usd) as repair_cost_usd,
+            sum(rework_adjusted_cost_usd) as rework_adjusted_cost_usd
+        from marts.mart_rework_adjusted_cost
+        group by primary_platform
+        order by primary_platform
+        """
+    )
+
+
+def durability(read: MartReader) -> list[Row]:
+    return read(
+        """
+        select
+            is_ai_assisted,
+            horizon_days,
+            sum(merged_pr_count) as merged_prs,
+            sum(measured_pr_count) as measured_prs,
+            sum(pending_pr_count) as pending_prs,
+            sum(effective_lines_added) as effective_lines_added,
+            sum(lines_surviving) as lines_surviving,
+            sum(durable_pr_count) as durable_prs
+        from marts.mart_durability_curve
+        group by is_ai_assisted, horizon_days
+        order by horizon_days, is_ai_assisted desc
+        """
+    )
+
+
+def quality_by_source(read: MartReader) -> list[Row]:
+    return read(
+        """
+        select
+            source_name,
+            sum(record_count) as records,
+            sum(unresolved_identity_count) as unresolved_identities,
+            sum(unpriced_model_count) as unpriced_models,
+            sum(spend_usd) as spend_usd,
+            sum(unattributed_spend_usd) as unattributed_spend_usd,
+            max(source_latest_activity_at) as latest_activity_at,
+            max(days_since_source_activity) as days_since_activity,
+            max(as_of_date) as as_of_date
+        from marts.mart_data_quality
+        group by source_name
+        order by source_name
+        """
+    )
+
+
+def quality_by_day(read: MartReader) -> list[Row]:
+    return read(
+        """
+        select
+            source_name,
+            activity_date as period,
+            sum(spend_usd) as spend_usd,
+            sum(unattributed_spend_usd) as unattributed_spend_usd
+        from marts.mart_data_quality
+        where spend_usd > 0
+        group by source_name, activity_date
+        order by activity_date, source_name
+        """
+    )
