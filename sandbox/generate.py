@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -33,9 +34,11 @@ from sandbox.history import (
     GITHUB_COMMITTER,
     Edit,
     LineFactory,
+    TreeIndex,
     apply_edits,
     file_stats,
     make_commit,
+    randint,
 )
 from sandbox.model import (
     AIRequest,
@@ -172,8 +175,17 @@ def _b62(*parts: object, n: int = 22) -> str:
     return "".join(out)
 
 
+_CUMULATIVE: dict[tuple[tuple[str, float], ...], tuple[list[str], list[float]]] = {}
+
+
 def _weighted(rng: random.Random, options: tuple[tuple[str, float], ...]) -> str:
-    return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
+    # rng.choices with cumulative weights draws exactly as with weights; caching them saves
+    # rebuilding two lists for each of the large profile's millions of draws.
+    cached = _CUMULATIVE.get(options)
+    if cached is None:
+        cumulative = list(itertools.accumulate(w for _, w in options))
+        cached = _CUMULATIVE[options] = ([o for o, _ in options], cumulative)
+    return rng.choices(cached[0], cum_weights=cached[1])[0]
 
 
 @dataclass(frozen=True)
@@ -190,6 +202,7 @@ class PriceBook:
 
     def __init__(self, path: Path = PRICES_CSV) -> None:
         self._rows: dict[str, list[tuple[date, date | None, Price]]] = {}
+        self._cache: dict[tuple[str, date], Price | None] = {}
         with path.open(newline="") as handle:
             for row in csv.DictReader(handle):
                 price = Price(
@@ -205,10 +218,17 @@ class PriceBook:
                 )
 
     def price(self, model: str, day: date) -> Price | None:
-        for start, end, price in self._rows.get(model, []):
-            if start <= day and (end is None or day < end):
-                return price
-        return None
+        key = (model, day)
+        if key not in self._cache:  # millions of requests, a few hundred (model, day) pairs
+            self._cache[key] = next(
+                (
+                    price
+                    for start, end, price in self._rows.get(model, [])
+                    if start <= day and (end is None or day < end)
+                ),
+                None,
+            )
+        return self._cache[key]
 
 
 def list_cost(price: Price, r: AIRequest) -> Decimal:
@@ -248,6 +268,10 @@ class Task:
     changes_requested_at: datetime | None = None
     review_fix_at: datetime | None = None
     edits: list[Edit] = field(default_factory=list)
+    # The default branch's file lists this task's merge wrote to. Its lines only ever live in
+    # these lists (renames move a list, nothing copies lines), so a follow-up finds them here
+    # instead of scanning the whole repository.
+    merged_into: list[list[Line]] = field(default_factory=list)
 
 
 class _Generator:
@@ -261,6 +285,7 @@ class _Generator:
         self.sessions: list[AISession] = []
         self.pr_numbers: dict[str, int] = {}
         self.busy: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+        self.busy_until: dict[tuple[str, str], datetime] = {}  # latest end in ``busy``
 
     # ---------------------------------------------------------------- pass 1: people and places
 
@@ -334,11 +359,11 @@ class _Generator:
         people: list[Person] = []
         logins: set[str] = set()
         for i in range(self.profile.people):
-            first = FIRST_NAMES[(i * 7 + rng.randint(0, 3)) % len(FIRST_NAMES)]
-            last = LAST_NAMES[(i * 13 + rng.randint(0, 5)) % len(LAST_NAMES)]
+            first = FIRST_NAMES[(i * 7 + randint(rng, 0, 3)) % len(FIRST_NAMES)]
+            last = LAST_NAMES[(i * 13 + randint(rng, 0, 5)) % len(LAST_NAMES)]
             login = f"{first[0]}{last}".lower()
             while login in logins:
-                login = f"{login}{rng.randint(1, 99)}"
+                login = f"{login}{randint(rng, 1, 99)}"
             logins.add(login)
             person_id = f"p{i + 1:04d}"
             github_id = 1_000_000 + i * 7919
@@ -380,7 +405,7 @@ class _Generator:
                     },
                     # Heavy-tailed: most people use AI moderately, a few very heavily.
                     intensity=min(6.0, math.exp(rng.gauss(-0.1, 0.75))),
-                    joined_on=self.profile.start - timedelta(days=rng.randint(30, 900)),
+                    joined_on=self.profile.start - timedelta(days=randint(rng, 30, 900)),
                 )
             )
         return people
@@ -403,16 +428,16 @@ class _Generator:
             r.full_name: LineFactory(_rng(self.seed, "lines", r.full_name)) for r in repos
         }
         self.files: dict[str, dict[str, list[Line]]] = {}
-        self.blobs: dict[str, dict[str, str]] = {}
+        self.blobs: dict[str, TreeIndex] = {}
         for repo in repos:
             rng = _rng(self.seed, "import", repo.full_name)
             factory = self.factories[repo.full_name]
             ext = rng.choice((".py", ".ts", ".go"))
             files: dict[str, list[Line]] = {}
-            for j in range(rng.randint(8, 14)):
+            for j in range(randint(rng, 8, 14)):
                 pkg = rng.choice(("core", "api", "jobs", "lib"))
                 path = f"src/{pkg}/{_WORD(rng)}_{j}{ext}"
-                files[path] = factory.block(path, None, rng.randint(30, 90))
+                files[path] = factory.block(path, None, randint(rng, 30, 90))
             files["README.md"] = factory.block("README.md", None, 12)
             lock = {".py": "poetry.lock", ".ts": "package-lock.json", ".go": "go.sum"}[ext]
             files[lock] = factory.block(lock, None, 60)
@@ -432,7 +457,7 @@ class _Generator:
                 at,
                 sum(len(v) for v in files.values()),
                 0,
-                blobs=(blobs := {}),
+                blobs=(blobs := TreeIndex()),
             )
             repo.history.append(commit)
             self.files[repo.full_name] = files
@@ -449,7 +474,7 @@ class _Generator:
         keys = []
         for p in people:
             rng = _rng(self.seed, "keys", p.person_id)
-            created = self.start - timedelta(days=rng.randint(10, 300))
+            created = self.start - timedelta(days=randint(rng, 10, 300))
             if "anthropic_api" in p.platforms:
                 keys.append(
                     ApiKey(
@@ -589,7 +614,7 @@ class _Generator:
             for hour in hours:
                 at = self._local(task.person, day, hour)
                 if last_end is not None and at < last_end + timedelta(minutes=45):
-                    at = last_end + timedelta(minutes=45 + rng.randint(0, 30))
+                    at = last_end + timedelta(minutes=45 + randint(rng, 0, 30))
                 if at >= task.dev_end:
                     break
                 # Some sessions go nowhere: most of their edits are rejected.
@@ -622,7 +647,7 @@ class _Generator:
             n = max(1, n // 3)
         offsets = [0]
         for _ in range(n - 1):
-            offsets.append(offsets[-1] + rng.randint(20, 240))
+            offsets.append(offsets[-1] + randint(rng, 20, 240))
         at = self._place(person.person_id, platform, at, offsets[-1])
         model = _weighted(rng, PLATFORM_MODELS[platform])
         key = None
@@ -635,24 +660,24 @@ class _Generator:
         produces_code = intent != "exploratory"
         requests = []
         t = at
-        context = rng.randint(8_000, 24_000)
+        context = randint(rng, 8_000, 24_000)
         for k in range(n):
             req_model = model
             if platform == "claude_code" and rng.random() < 0.12:
                 req_model = "claude-haiku-4-5"  # subagents
             req = self._request(platform, req_model, t, k, context, rng)
-            context = min(190_000, context + req.output_tokens + rng.randint(500, 5_000))
+            context = min(190_000, context + req.output_tokens + randint(rng, 500, 5_000))
             if context > 170_000:
-                context = rng.randint(20_000, 40_000)  # compaction
+                context = randint(rng, 20_000, 40_000)  # compaction
             req.api_key_id = key.api_key_id if key else None
             if produces_code and rng.random() < 0.45:
-                req.lines_added = rng.randint(1, 40)
-                req.lines_removed = rng.randint(0, 10)
+                req.lines_added = randint(rng, 1, 40)
+                req.lines_removed = randint(rng, 0, 10)
                 if rejected_edits:
-                    req.edits_rejected = rng.randint(1, 3)
+                    req.edits_rejected = randint(rng, 1, 3)
                     req.edits_accepted = 1 if rng.random() < 0.2 else 0
                 else:
-                    req.edits_accepted = rng.randint(1, 3)
+                    req.edits_accepted = randint(rng, 1, 3)
                     req.edits_rejected = 1 if rng.random() < 0.1 else 0
                 if req.edits_accepted == 0:
                     req.lines_added = req.lines_removed = 0
@@ -679,7 +704,10 @@ class _Generator:
         more than the 30-minute session gap apart (so the truth's sessions are sessions)."""
         busy = self.busy.setdefault((person_id, platform), [])
         gap = timedelta(minutes=35)
-        moved = True
+        # Sessions mostly come in time order: one starting a gap after every earlier session's
+        # end cannot overlap any of them, and skips the scan (quadratic in a person's sessions).
+        latest = self.busy_until.get((person_id, platform))
+        moved = latest is not None and at < latest + gap
         while moved:
             moved = False
             end = at + timedelta(seconds=seconds)
@@ -689,6 +717,9 @@ class _Generator:
                     moved = True
                     break
         busy.append((at, at + timedelta(seconds=seconds)))
+        latest = self.busy_until.get((person_id, platform))
+        if latest is None or busy[-1][1] > latest:
+            self.busy_until[(person_id, platform)] = busy[-1][1]
         return at
 
     def _request(
@@ -701,11 +732,11 @@ class _Generator:
             return AIRequest(
                 at=at,
                 model=model,
-                input_tokens=rng.randint(800, 6_000) if cli else 0,
+                input_tokens=randint(rng, 800, 6_000) if cli else 0,
                 cache_write_5m_tokens=0,
                 cache_write_1h_tokens=0,
                 cache_read_tokens=0,
-                output_tokens=rng.randint(100, 1_500) if cli else 0,
+                output_tokens=randint(rng, 100, 1_500) if cli else 0,
                 cost_usd=credits * COPILOT_CREDIT_USD,
                 ai_credits=credits,
             )
@@ -715,7 +746,7 @@ class _Generator:
             write = context
         else:
             cache_read = context if agentic or rng.random() < 0.7 else 0
-            write = rng.randint(800, 6_000)
+            write = randint(rng, 800, 6_000)
         write_1h = write if (k == 0 and platform == "claude_code" and rng.random() < 0.5) else 0
         write_5m = write - write_1h
         if platform == "openai_api":
@@ -723,7 +754,7 @@ class _Generator:
         req = AIRequest(
             at=at,
             model=model,
-            input_tokens=rng.randint(20, 400) if agentic else rng.randint(300, 4_000),
+            input_tokens=randint(rng, 20, 400) if agentic else randint(rng, 300, 4_000),
             cache_write_5m_tokens=write_5m,
             cache_write_1h_tokens=write_1h,
             cache_read_tokens=cache_read,
@@ -786,7 +817,7 @@ class _Generator:
         person = task.person
         repo = task.repo
         number = self._next_number(repo)
-        created = created_at or task.dev_end + timedelta(minutes=rng.randint(5, 90))
+        created = created_at or task.dev_end + timedelta(minutes=randint(rng, 5, 90))
         created = min(created, self.end - timedelta(minutes=1))
         wt = next(w for w in WORK_TYPES if w[0] == task.work_type)
         slug = task.subject.replace(" ", "-").replace(",", "")[:40]
@@ -866,12 +897,12 @@ class _Generator:
             s.branch = head
         # Commits: spread over the task's sessions (agents commit while they work).
         times = [
-            s.ended_at - timedelta(minutes=rng.randint(0, 5))
+            s.ended_at - timedelta(minutes=randint(rng, 0, 5))
             for s in task.sessions
             if s.intent != "retry" and rng.random() < 0.8
         ]
         if not times:
-            times = [created - timedelta(minutes=rng.randint(10, 60))]
+            times = [created - timedelta(minutes=randint(rng, 10, 60))]
         task.commit_times = sorted(times)[:6]
         if is_draft:
             pr.timeline.append(TimelineEvent("ReadyForReviewEvent", published, author_login))
@@ -886,7 +917,7 @@ class _Generator:
         )
         first_review = published + timedelta(hours=rng.lognormvariate(math.log(5), 0.9))
         if task.target is not None and task.rework_by == "revert":
-            first_review = published + timedelta(minutes=rng.randint(20, 120))
+            first_review = published + timedelta(minutes=randint(rng, 20, 120))
         if task.intent == "abandoned":
             if rng.random() < 0.5:
                 self._review(pr, "COMMENTED", first_review, reviewer, rng)
@@ -930,7 +961,7 @@ class _Generator:
     ) -> None:
         if at >= self.end:
             return
-        comments = 0 if state == "APPROVED" and rng.random() < 0.7 else rng.randint(1, 6)
+        comments = 0 if state == "APPROVED" and rng.random() < 0.7 else randint(rng, 1, 6)
         pr.reviews.append(Review(state, at, who.github_login, "User", comments))
         for _ in range(comments if state != "APPROVED" else 0):
             pr.review_threads.append(
@@ -938,11 +969,11 @@ class _Generator:
                     path="",
                     is_resolved=rng.random() < 0.8,
                     is_outdated=rng.random() < 0.3,
-                    comments=rng.randint(1, 4),
+                    comments=randint(rng, 1, 4),
                     created_at=at,
                 )
             )
-        pr.comments += rng.randint(0, 2)
+        pr.comments += randint(rng, 0, 2)
         pr.updated_at = max(pr.updated_at, at)
 
     def _close(self, pr: PullRequest, at: datetime, who: str) -> None:
@@ -1010,7 +1041,7 @@ class _Generator:
             for week in range(0, self.profile.days, 7):
                 created = self.start + timedelta(days=week, hours=rng.uniform(3, 6))
                 lib = rng.choice(("lodash", "requests", "grpc", "protobuf", "urllib3"))
-                old = f"{rng.randint(1, 4)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}"
+                old = f"{randint(rng, 1, 4)}.{randint(rng, 0, 20)}.{randint(rng, 0, 9)}"
                 new = old.rsplit(".", 1)[0] + f".{int(old.rsplit('.', 1)[1]) + 1}"
                 task = Task(
                     task_id=f"t{len(self.tasks) + 1:06d}",
@@ -1065,7 +1096,7 @@ class _Generator:
             platform=None,
         )
         if state == "MERGED":
-            approve = merged - timedelta(minutes=rng.randint(5, 60))
+            approve = merged - timedelta(minutes=randint(rng, 5, 60))
             pr.reviews.append(Review("APPROVED", approve, task.person.github_login))
             pr.timeline.append(TimelineEvent("MergedEvent", merged, task.person.github_login))
             pr.updated_at = merged
@@ -1118,9 +1149,11 @@ class _Generator:
             ]
         if task.target is not None and task.target.pr is not None:
             orig_key = (repo.full_name, task.target.pr.number)
+            holders = {id(lines) for lines in task.target.merged_into}
             owned = [
                 (path, line)
                 for path in sorted(files)
+                if id(files[path]) in holders
                 for line in files[path]
                 if line.origin == orig_key
             ]
@@ -1149,7 +1182,7 @@ class _Generator:
                     "insert",
                     "README.md",
                     anchor=anchor,
-                    new=factory.block("README.md", key, rng.randint(3, 15)),
+                    new=factory.block("README.md", key, randint(rng, 3, 15)),
                 )
             ]
         n_files = rng.choice((1, 1, 2, 2, 3))
@@ -1159,12 +1192,12 @@ class _Generator:
             # Lines land mostly away from other PRs' fresh lines: productive work mostly lasts.
             edits.append(
                 Edit(
-                    "insert", path, anchor=anchor, new=factory.block(path, key, rng.randint(4, 30))
+                    "insert", path, anchor=anchor, new=factory.block(path, key, randint(rng, 4, 30))
                 )
             )
             if task.rework_by != "revert" and rng.random() < 0.5:
                 base_lines = [x for x in lines if x.origin is None and len(x.text.strip()) > 3]
-                old = rng.sample(base_lines, min(len(base_lines), rng.randint(1, 4)))
+                old = rng.sample(base_lines, min(len(base_lines), randint(rng, 1, 4)))
                 if old:
                     edits.append(
                         Edit("replace", path, old=old, new=[factory.line(path, key) for _ in old])
@@ -1173,7 +1206,7 @@ class _Generator:
             ext = code_paths[0].rsplit(".", 1)[1] if code_paths else "py"
             new_path = f"src/{rng.choice(('core', 'api', 'jobs'))}/{_WORD(rng)}_{pr.number}.{ext}"
             edits.append(
-                Edit("create", new_path, new=factory.block(new_path, key, rng.randint(10, 40)))
+                Edit("create", new_path, new=factory.block(new_path, key, randint(rng, 10, 40)))
             )
         if task.review_fix_at is not None and edits and edits[0].kind == "insert":
             first = edits[0]
@@ -1182,7 +1215,7 @@ class _Generator:
                     "insert",
                     first.path,
                     anchor=first.new[-1],
-                    new=factory.block(first.path, key, rng.randint(2, 6)),
+                    new=factory.block(first.path, key, randint(rng, 2, 6)),
                 )
             )
         if rng.random() < 0.1:
@@ -1216,8 +1249,11 @@ class _Generator:
         base_files = self.files[repo.full_name]
         edits = self._plan_edits(repo, task, base_files, rng)
         task.edits = edits
-        work = {p: list(v) for p, v in base_files.items()}
-        blobs = dict(self.blobs[repo.full_name])
+        # Copy-on-write: the branch shares the default branch's file lists and copies a list
+        # only before an edit changes it (copying every file per PR was quadratic).
+        work = dict(base_files)
+        copies: dict[int, list[Line]] = {}
+        blobs = self.blobs[repo.full_name].copy()
         parent = repo.history[-1]
         times = sorted(task.commit_times) or [pr.created_at]
         chunks: list[list[Edit]] = [[] for _ in times]
@@ -1244,6 +1280,11 @@ class _Generator:
         else:
             author, login = (person.name, person.commit_email), person.github_login
         for i, (at, chunk) in enumerate(zip(times, chunks, strict=True)):
+            for edit in chunk:
+                for path in (edit.path, edit.new_path):
+                    if path is not None and path in work and id(work[path]) not in copies:
+                        work[path] = list(work[path])
+                        copies[id(work[path])] = work[path]
             touched, renames, adds, dels = apply_edits(work, chunk)
             if task.target is not None and task.rework_by == "revert" and task.target.pr:
                 target = task.target.pr
@@ -1306,6 +1347,7 @@ class _Generator:
         assert pr is not None and pr.merged_at is not None
         files = self.files[repo.full_name]
         touched, renames, adds, dels = apply_edits(files, task.edits)
+        task.merged_into = [lines for lines in touched.values() if lines is not None]
         headlines = [c.message.split("\n", 1)[0] for c in pr.commits]
         trailers: list[str] = []
         for c in pr.commits:

@@ -13,11 +13,13 @@ as *effective* is unique within its repository, so git's diff can only match it 
 
 from __future__ import annotations
 
+import hashlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sandbox.gitobjects import blob_oid, commit_oid, signature, tree_oid
+from sandbox.gitobjects import blob_oid, commit_oid, signature
 from sandbox.model import Commit, FileStat, Line, PrKey
 
 GITHUB_COMMITTER = ("GitHub", "noreply@github.com")
@@ -47,6 +49,32 @@ class Edit:
     new_path: str | None = None
 
 
+def _randint(rng: random.Random, a: int, b: int) -> int:
+    """``rng.randint(a, b)``, drawing the same bits, without its three layers of checks.
+
+    The large profile makes tens of millions of draws. CPython's randint is randrange, which is
+    ``_randbelow``: rejection sampling on ``getrandbits(n.bit_length())``, as here.
+    """
+    n = b - a + 1
+    k = n.bit_length()
+    r = rng.getrandbits(k)
+    while r >= n:
+        r = rng.getrandbits(k)
+    return a + r
+
+
+def _same_as_stdlib() -> bool:
+    ours, theirs = random.Random(20261122), random.Random(20261122)
+    bounds = [(0, 0), (1, 6), (0, 999), (20, 240), (8_000, 24_000), (3, 2**40)]
+    return all(_randint(ours, a, b) == theirs.randint(a, b) for a, b in bounds * 50)
+
+
+# Worlds must not depend on which one is used; should a Python draw differently, use its own.
+randint: Callable[[random.Random, int, int], int] = (
+    _randint if _same_as_stdlib() else (lambda rng, a, b: rng.randint(a, b))
+)
+
+
 class LineFactory:
     """Makes unique, language-flavoured lines of code for one repository."""
 
@@ -59,7 +87,7 @@ class LineFactory:
         uid = f"{self._next:05x}"
         word = self._rng.choice(_WORDS)
         other = self._rng.choice(_WORDS)
-        n = self._rng.randint(1, 999)
+        n = randint(self._rng, 1, 999)
         if path.endswith(".py"):
             text = f"    {word}_{uid} = build_{other}({word}, limit={n})"
         elif path.endswith((".ts", ".tsx", ".js")):
@@ -79,7 +107,7 @@ class LineFactory:
         lines = [self.line(path, origin) for _ in range(count)]
         if count >= 4 and not path.endswith((".lock", ".json", ".md")):
             closer = "}" if path.endswith((".ts", ".tsx", ".js", ".go")) else ""
-            lines.insert(self._rng.randint(2, count - 1), Line(closer, origin))
+            lines.insert(randint(self._rng, 2, count - 1), Line(closer, origin))
         return lines
 
 
@@ -97,6 +125,80 @@ class RepoFiles:
 
     def blob_map(self, files: dict[str, list[Line]]) -> dict[str, str]:
         return {path: blob_oid(_content(lines)) for path, lines in files.items()}
+
+
+class TreeIndex:
+    """path -> blob oid, with every directory's git tree id cached until something under it changes.
+
+    A repository's commits each change a few files of hundreds; rehashing every tree per commit
+    made tree hashing the largest cost of the ``large`` profile. Only the directories on the path
+    of a changed file are rehashed here. Ids are the same as ``gitobjects.tree_oid``'s.
+    """
+
+    def __init__(self, blobs: dict[str, str] | None = None) -> None:
+        # directory ("" is the root) -> entry name -> (git's sort key, the entry's bytes in the
+        # tree object); a subdirectory's bytes are None, as they depend on its own tree id.
+        self._dirs: dict[str, dict[str, tuple[bytes, bytes | None]]] = {"": {}}
+        self._oids: dict[str, str] = {}  # directory -> tree oid, for unchanged directories only
+        for path, oid in (blobs or {}).items():
+            self.set(path, oid)
+
+    def copy(self) -> TreeIndex:
+        twin = TreeIndex()
+        twin._dirs = {d: dict(entries) for d, entries in self._dirs.items()}
+        twin._oids = dict(self._oids)
+        return twin
+
+    def _dirty(self, directory: str) -> None:
+        while True:
+            self._oids.pop(directory, None)
+            if not directory:
+                return
+            directory = directory.rpartition("/")[0]
+
+    def set(self, path: str, oid: str) -> None:
+        directory, _, name = path.rpartition("/")
+        raw = name.encode()
+        self._directory(directory)[name] = (raw, b"100644 " + raw + b"\x00" + bytes.fromhex(oid))
+        self._dirty(directory)
+
+    def _directory(self, directory: str) -> dict[str, tuple[bytes, bytes | None]]:
+        """The entries of ``directory``, created (and linked into its parent) when missing."""
+        entries = self._dirs.get(directory)
+        if entries is None:
+            parent, _, base = directory.rpartition("/")
+            # Git sorts tree entries by name, comparing a directory as if it ended in "/".
+            self._directory(parent)[base] = (base.encode() + b"/", None)
+            entries = self._dirs[directory] = {}
+        return entries
+
+    def remove(self, path: str) -> None:
+        directory, _, name = path.rpartition("/")
+        entries = self._dirs.get(directory)
+        if entries is None or entries.pop(name, None) is None:
+            return
+        self._dirty(directory)
+        while directory and not self._dirs[directory]:  # git has no empty directories
+            del self._dirs[directory]
+            parent, _, base = directory.rpartition("/")
+            del self._dirs[parent][base]
+            directory = parent
+
+    def oid(self, directory: str = "") -> str:
+        cached = self._oids.get(directory)
+        if cached is not None:
+            return cached
+        prefix = directory + "/" if directory else ""
+        parts = []
+        for key, entry in sorted(self._dirs[directory].values()):  # keys are unique
+            if entry is None:
+                sub = key[:-1]
+                entry = b"40000 " + sub + b"\x00" + bytes.fromhex(self.oid(prefix + sub.decode()))
+            parts.append(entry)
+        body = b"".join(parts)
+        tree = hashlib.sha1(b"tree %d\x00" % len(body) + body, usedforsecurity=False).hexdigest()
+        self._oids[directory] = tree
+        return tree
 
 
 def _content(lines: list[Line] | tuple[Line, ...]) -> bytes:
@@ -180,21 +282,21 @@ def make_commit(
     deletions: int,
     author_login: str | None = None,
     committer_login: str | None = None,
-    blobs: dict[str, str] | None = None,
+    blobs: TreeIndex | None = None,
 ) -> Commit:
     """A commit of ``files`` (the full tree after the change) with its git oid computed.
 
-    ``blobs`` is the caller's path -> blob-oid cache for ``files``; only touched paths are
+    ``blobs`` is the caller's tree of ``files`` before the change; only touched paths are
     re-hashed, which keeps hashing proportional to the change, not the repository.
     """
     if blobs is None:
-        blobs = {path: blob_oid(_content(lines)) for path, lines in files.items()}
+        blobs = TreeIndex({path: blob_oid(_content(lines)) for path, lines in files.items()})
     else:
         for path, lines in touched.items():
             if lines is None or path not in files:
-                blobs.pop(path, None)
+                blobs.remove(path)
             else:
-                blobs[path] = blob_oid(_content(lines))
+                blobs.set(path, blob_oid(_content(lines)))
     if not message.endswith("\n"):
         message += "\n"
     commit = Commit(
@@ -214,7 +316,7 @@ def make_commit(
         parent=parent,
     )
     commit.oid = commit_oid(
-        tree_oid(blobs),
+        blobs.oid(),
         [parent.oid] if parent is not None and parent.oid else [],
         signature(author[0], author[1], authored_at),
         signature(committer[0], committer[1], committed_at),
@@ -231,10 +333,15 @@ def file_stats(base: dict[str, list[Line]], head: dict[str, list[Line]]) -> list
         after = head.get(path)
         if before is after or (before is not None and after is not None and before == after):
             continue
-        before_ids = {id(x) for x in before or []}
-        after_ids = {id(x) for x in after or []}
-        added = sum(1 for x in after or [] if id(x) not in before_ids)
-        removed = sum(1 for x in before or [] if id(x) not in after_ids)
+        before_ids = set(map(id, before or []))
+        after_ids = set(map(id, after or []))
+        if len(before_ids) == len(before or []) and len(after_ids) == len(after or []):
+            # Lines are distinct objects within a file: set arithmetic counts them in C.
+            added = len(after_ids - before_ids)
+            removed = len(before_ids - after_ids)
+        else:
+            added = sum(1 for x in after or [] if id(x) not in before_ids)
+            removed = sum(1 for x in before or [] if id(x) not in after_ids)
         if added == 0 and removed == 0:
             continue
         kind = "ADDED" if before is None else "DELETED" if after is None else "MODIFIED"

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox import drift
 from sandbox.faults import (
     FaultPlan,
     FaultSpec,
@@ -85,8 +86,11 @@ class SandboxServer:
         fault_timeout_seconds: float | None = None,
         rate_limit_scale: float = 1.0,
         copilot_records_per_file: int = 100,
+        drop_optional_fields: bool = False,
     ) -> None:
         self.world = world
+        # Schema drift by omission (sandbox/drift.py): documented optional fields left out.
+        self.drop_optional_fields = drop_optional_fields
         spec = faults if isinstance(faults, FaultSpec) else FaultSpec.parse(faults)
         self.faults = FaultPlan(spec)
         self.fault_timeout_seconds = (
@@ -115,6 +119,7 @@ class SandboxServer:
         self._stopping = threading.Event()
         self._httpd = _HttpServer((host, port), _Handler, self)
         self._thread: threading.Thread | None = None
+        self._warmer: threading.Thread | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -134,7 +139,24 @@ class SandboxServer:
                 daemon=True,
             )
             self._thread.start()
+            # Vendors index the world on first use; warm them now so the first requests rarely
+            # wait, without holding up start-up (indexing the large profile takes tens of seconds).
+            self._warmer = threading.Thread(target=self._warm, name="sandbox-warm", daemon=True)
+            self._warmer.start()
         return self
+
+    def _warm(self) -> None:
+        for vendor in self.vendors.values():
+            if self._stopping.is_set():
+                return
+            vendor.ensure_indexed()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until every vendor's indexes are built (benchmarks time requests, not warm-up)."""
+        if self._warmer is None:
+            return False
+        self._warmer.join(timeout)
+        return not self._warmer.is_alive()
 
     def stop(self) -> None:
         """Stop serving and free the port; delayed (``timeout``) answers are cut short."""
@@ -248,6 +270,8 @@ class SandboxServer:
         if fault == "timeout" and self._stopping.wait(self.fault_timeout_seconds):
             return  # shutting down: drop the delayed answer
         response = vendor.handle(request)
+        if self.drop_optional_fields and response.payload is not None:
+            response.payload = drift.drop_optional_fields(response.payload)
         if fault == "extra" or self.faults.spec.extra:
             seed = self.faults.spec.seed
             if response.payload is not None:

@@ -241,6 +241,7 @@ def _figures(result: DurabilityResult) -> dict[str, float | int]:
     stats = result.stats
     return {
         "forward_blames": stats.blame_invocations,
+        "files_read_from_blobs": stats.files_read_from_blobs,
         "reverse_blames": stats.reverse_blame_invocations,
         "total_blames": stats.total_blame_invocations,
         "other_git_calls": stats.other_git_invocations,

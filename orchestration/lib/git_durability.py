@@ -66,6 +66,13 @@ A revert's row counts all the original's lines it removed (100% of the reverted 
 
 Efficiency
 ----------
+A PR landed as one chain commit (squash or merge commit) mostly needs no blame to find its
+lines: ``own_lines_from_blobs`` reads them off the file before and after the merge (one
+``git cat-file --batch`` for the run) whenever every diff git could compute credits the same
+lines — the PR's effective lines are those whose text (ignoring whitespace) the parent does not
+have, and the common lines keep their order. Moves, reorders, rename targets and repeated lines
+are left to blame. On the demo sandbox's acme/api this replaces 891 of 970 merge-time blames.
+
 Blame output for a path at a snapshot S equals the blame at T, the last chain commit <= S that wrote
 that path: nothing between T and S touched the file. Blames are therefore keyed by (path, T),
 run once and shared by every PR and horizon (and by the merge-time blame of a PR, which is T when
@@ -100,6 +107,7 @@ SEED_PATH = (
 BLAME_FLAGS: tuple[str, ...] = ("--first-parent", "-M", "-w", "--porcelain")
 MIN_EFFECTIVE_CHARS = 3  # a line is effective when longer than this after trimming
 MAX_LINE_RANGES = 256  # beyond this many -L ranges a reverse blame just takes the whole file
+MAX_BLOB_DIFF_EXTRA = 100  # more changed common lines than this: blame, not the blobs, decides
 
 _SQUASH_SUFFIX = re.compile(r"\(#(\d+)\)\s*$")
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+) from (\S+)")
@@ -159,6 +167,7 @@ class DurabilityStats:
     prs_skipped: list[tuple[int, str]] = field(default_factory=list)
     blame_failures: list[str] = field(default_factory=list)
     unresolved_dead_lines: int = 0  # dead by forward blame, alive by reverse blame (rare)
+    files_read_from_blobs: int = 0  # a PR's lines in a file found without a merge-time blame
 
     @property
     def total_blame_invocations(self) -> int:
@@ -530,8 +539,11 @@ def _read_path_changes(
     return writes, moves
 
 
-def _pr_files(git: Git, base: str | None, merge: str, excluder: PathExcluder) -> list[str]:
-    """Text, non-excluded files the PR added lines to, by their path at the merge commit."""
+def _pr_files(
+    git: Git, base: str | None, merge: str, excluder: PathExcluder
+) -> tuple[list[str], bool]:
+    """Text, non-excluded files the PR added lines to, by their path at the merge commit, and
+    whether the PR renamed any file."""
     if base is None:  # root commit: diff against the empty tree
         args = ["diff-tree", "--root", "--no-commit-id", "-r", "--numstat", "-z", "-M", merge]
     else:
@@ -540,6 +552,7 @@ def _pr_files(git: Git, base: str | None, merge: str, excluder: PathExcluder) ->
     git.stats.other_git_invocations += 1
     tokens = out.split(b"\x00")
     files: list[str] = []
+    renamed = False
     i = 0
     while i < len(tokens) and tokens[i]:
         added, _deleted, path = tokens[i].split(b"\t", 2)
@@ -547,12 +560,135 @@ def _pr_files(git: Git, base: str | None, merge: str, excluder: PathExcluder) ->
             i += 1
         else:  # rename: "added\tdeleted\t\0old\0new\0"
             path = tokens[i + 2]
+            renamed = True
             i += 3
         name = _decode_path(path)
         # "-" marks binary files; 0 means nothing of the PR's can be in the file.
         if added not in (b"-", b"0") and not excluder.excluded(name):
             files.append(name)
-    return files
+    return files, renamed
+
+
+class BlobReader:
+    """One ``git cat-file --batch`` for the whole run: blobs by ``<commit>:<path>``."""
+
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def read(self, commit: str, path: str) -> bytes | None:
+        """The blob's bytes, or None when ``path`` is not a blob in ``commit``."""
+        if "\n" in path:
+            return None
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                ["git", "-C", self.git.repo_path, "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            self.git.stats.other_git_invocations += 1
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(f"{commit}:{path}\n".encode("utf-8", "surrogateescape"))
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().split()
+        if len(header) != 3 or not header[2].isdigit():  # "<name> missing" (or ambiguous)
+            return None
+        data = self._proc.stdout.read(int(header[2]) + 1)[:-1]  # content, then a newline
+        return data if header[1] == b"blob" else None
+
+    def close(self) -> None:
+        if self._proc is not None:
+            assert self._proc.stdin is not None
+            self._proc.stdin.close()
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
+            self._proc.wait()
+            self._proc = None
+
+
+_XDL_SPACE = b" \t\n\v\f\r"  # what ``-w`` ignores (git's XDL_ISSPACE)
+
+
+def _xdl_bogosqrt(n: int) -> int:
+    # xdiff's square-root estimate, as in xdiff/xprepare.c: the "too many matches" limit.
+    i = 1
+    while n > 0:
+        i <<= 1
+        n >>= 2
+    return i
+
+
+def _blob_lines(data: bytes) -> list[bytes]:
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def own_lines_from_blobs(parent: bytes | None, child: bytes) -> list[int] | None:
+    """Line numbers of ``child``'s effective lines that ``git blame -w -M`` credits to the commit
+    that turned ``parent`` into ``child`` — or None when only blame itself can tell.
+
+    Blame first diffs parent and child; lines the diff matches go to the parent, and ``-M``
+    then looks for the rest in the parent. A line whose text (ignoring whitespace, as ``-w``
+    does) occurs nowhere in the parent can go to neither, so it is the commit's own. Every
+    other effective line is the parent's when any diff git could compute matches it: xdiff
+    drops the lines without a counterpart before aligning the rest, and the rest must then be
+    one side plus lines only the other side has (so the longest common subsequence holds all
+    of the shorter side), with the child's extra lines not effective, few changes (xdiff's
+    search is exact for small edit costs) and no line frequent enough for xdiff's
+    multiple-match heuristic (``xdl_cleanup_records``). Otherwise None: the caller blames.
+    ``parent=None`` (a file new in the commit, not a rename): every effective line is its own.
+    """
+    child_lines = _blob_lines(child)
+    if parent is None:
+        return [n for n, raw in enumerate(child_lines, 1) if _effective_bytes(raw)]
+    a = [line.translate(None, _XDL_SPACE) for line in _blob_lines(parent)]
+    b = [line.translate(None, _XDL_SPACE) for line in child_lines]
+    count_a: dict[bytes, int] = defaultdict(int)
+    count_b: dict[bytes, int] = defaultdict(int)
+    for line in a:
+        count_a[line] += 1
+    for line in b:
+        count_b[line] += 1
+    common_a = [line for line in a if line in count_b]
+    common_b = [line for line in b if line in count_a]
+    if len(common_a) <= len(common_b):
+        shorter, longer, extra_may_be_effective = common_a, common_b, False
+    else:
+        shorter, longer, extra_may_be_effective = common_b, common_a, True
+    if len(longer) - len(shorter) > MAX_BLOB_DIFF_EXTRA or not _is_subsequence(shorter, longer):
+        return None
+    if not extra_may_be_effective:
+        # The child's extra copies of common lines: blame may credit any of them to the commit.
+        in_shorter: dict[bytes, int] = defaultdict(int)
+        for line in shorter:
+            in_shorter[line] += 1
+        if any(
+            count_b[norm] != in_shorter[norm] and _effective_bytes(raw)
+            for raw, norm in zip(child_lines, b, strict=True)
+            if norm in count_a
+        ):
+            return None
+    limit = min(_xdl_bogosqrt(len(a)), _xdl_bogosqrt(len(b)), 1024)
+    if any(count_a[line] >= limit or count_b[line] >= limit for line in set(longer)):
+        return None
+    return [
+        n
+        for n, (raw, norm) in enumerate(zip(child_lines, b, strict=True), 1)
+        if norm not in count_a and _effective_bytes(raw)
+    ]
+
+
+def _is_subsequence(short: list[bytes], long: list[bytes]) -> bool:
+    remaining = iter(long)
+    return all(any(line == other for other in remaining) for line in short)
+
+
+def _effective_bytes(raw: bytes) -> bool:
+    # The same test as on blame's porcelain text, which is the line's bytes decoded.
+    return is_effective_line(raw.decode("utf-8", "replace"))
 
 
 # --------------------------------------------------------------------------- measurement
@@ -570,6 +706,8 @@ class _PrState:
     paths_at: dict[int, dict[str, str | None]] = field(default_factory=dict)
     # path at merge -> final line numbers dead at the rework snapshot
     dead: dict[str, list[int]] = field(default_factory=dict)
+    # path at merge -> line numbers of the PR's lines, where the blobs tell without a blame
+    from_blobs: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def first_pos(self) -> int:
@@ -738,19 +876,33 @@ def measure(
     blamer = _Blamer(git, chain, writes, share_blames)
 
     # Plan every blame before running any, so each key knows how far back it must look.
-    for number, state in states.items():
-        first = chain.commits[state.first_pos]
-        base = first.parents[0] if first.parents else None
-        state.files = _pr_files(git, base, state.pr.merge_commit_oid, excluder)
-        for path in state.files:
-            blamer.need(blamer.key(path, state.merge_pos), state.first_pos)
-        for h in todo[number]:
-            snapshot = snapshots[(number, h)]
-            where = {f: _track(f, state.merge_pos, snapshot, moves) for f in state.files}
-            state.paths_at[h] = where
-            for current in where.values():
-                if current is not None:
-                    blamer.need(blamer.key(current, snapshot), state.first_pos)
+    # A PR landed as one commit usually needs no merge-time blame at all: its lines can be read
+    # off the two blobs (``own_lines_from_blobs``); the naive baseline always blames.
+    blobs = BlobReader(git) if share_blames else None
+    try:
+        for number, state in states.items():
+            first = chain.commits[state.first_pos]
+            base = first.parents[0] if first.parents else None
+            state.files, renamed = _pr_files(git, base, state.pr.merge_commit_oid, excluder)
+            for path in state.files:
+                own = None
+                if blobs is not None and len(state.own_positions) == 1:
+                    own = _own_lines(blobs, chain.commits[state.merge_pos], path, renamed)
+                if own is None:
+                    blamer.need(blamer.key(path, state.merge_pos), state.first_pos)
+                else:
+                    state.from_blobs[path] = own
+                    stats.files_read_from_blobs += 1
+            for h in todo[number]:
+                snapshot = snapshots[(number, h)]
+                where = {f: _track(f, state.merge_pos, snapshot, moves) for f in state.files}
+                state.paths_at[h] = where
+                for current in where.values():
+                    if current is not None:
+                        blamer.need(blamer.key(current, snapshot), state.first_pos)
+    finally:
+        if blobs is not None:
+            blobs.close()
 
     # Chain order, merge-time extraction before counting at the same position, keeps blame keys
     # per path non-decreasing, so one cached result per path suffices.
@@ -816,15 +968,32 @@ def measure(
     return DurabilityResult(survival, rework, stats)
 
 
+def _own_lines(blobs: BlobReader, merge: ChainCommit, path: str, renamed: bool) -> list[int] | None:
+    """The PR's line numbers in ``path`` from the blobs, or None when a blame must tell."""
+    child = blobs.read(merge.oid, path)
+    if child is None:
+        return None
+    parent = blobs.read(merge.parents[0], path) if merge.parents else None
+    if parent is None and renamed:
+        return None  # perhaps renamed from another path, which blame follows
+    return own_lines_from_blobs(parent, child)
+
+
 def _extract_pr_lines(state: _PrState, blamer: _Blamer) -> None:
     own = {blamer.chain.commits[p].oid for p in state.own_positions}
+    merge_oid = blamer.chain.commits[state.merge_pos].oid
     for path in state.files:
-        result = blamer.blame(blamer.key(path, state.merge_pos), state.first_pos)
-        lines = {
-            line.final_line: line.key
-            for line in result.lines
-            if line.commit in own and line.effective
-        }
+        numbers = state.from_blobs.get(path)
+        if numbers is not None:
+            # Blame's identity for a line the merge commit wrote: (commit, path, line there).
+            lines = {n: (merge_oid, path, n) for n in numbers}
+        else:
+            result = blamer.blame(blamer.key(path, state.merge_pos), state.first_pos)
+            lines = {
+                line.final_line: line.key
+                for line in result.lines
+                if line.commit in own and line.effective
+            }
         if lines:
             state.lines[path] = lines
         # The naive method blames each PR file at its merge as well.

@@ -1,10 +1,12 @@
 """Each vendor's view of the simulated world, served in that vendor's documented shapes.
 
-Every vendor module holds one ``VendorApi`` subclass. It indexes the world once, at start-up, so
-a request only touches the slice of data it asks for (the ``large`` profile has millions of
-requests; a page must not cost a pass over all of them). The HTTP server (``sandbox.server``) turns
-a socket request into an :class:`ApiRequest`, asks the vendor for an :class:`ApiResponse`, and
-applies faults and statistics around it; vendor modules never touch sockets.
+Every vendor module holds one ``VendorApi`` subclass. It indexes the world once, so a request
+only touches the slice of data it asks for (the ``large`` profile has millions of requests; a
+page must not cost a pass over all of them). Indexes are built on first use, not in the
+constructor: the server listens at once and warms them in the background. The HTTP server
+(``sandbox.server``) turns a socket request into an :class:`ApiRequest`, asks the vendor for an
+:class:`ApiResponse`, and applies faults and statistics around it; vendor modules never touch
+sockets.
 
 This module holds what the vendors share: the request/response values, routing and errors, time
 and money helpers, opaque page tokens, and :class:`TimeSeriesIndex`, the pre-aggregated
@@ -17,6 +19,7 @@ import base64
 import hashlib
 import json
 import re
+import threading
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,6 +131,20 @@ class VendorApi:
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        self._index_lock = threading.Lock()
+        self._indexed = False
+
+    def build_indexes(self) -> None:
+        """Subclasses index the world here; called once, by :meth:`ensure_indexed`."""
+
+    def ensure_indexed(self) -> None:
+        """Build the indexes unless done; concurrent callers wait for the one building."""
+        if self._indexed:
+            return
+        with self._index_lock:
+            if not self._indexed:
+                self.build_indexes()
+                self._indexed = True
 
     def add_route(
         self,
@@ -165,6 +182,7 @@ class VendorApi:
             route, m = found
             if not route.public:
                 self.authenticate(request)
+            self.ensure_indexed()
             self.before(route, request)
             response = route.handler(request, m)
         except ApiError as exc:

@@ -148,9 +148,6 @@ class AnthropicApi(VendorApi):
         self._request_ids = itertools.count(1)
         self._lock = threading.Lock()
         self.keys = [k for k in world.api_keys if k.vendor == "anthropic"]
-        self._index_key_billed()
-        self._index_claude_code()
-        self._index_users()
 
         p = "/v1/organizations"
         self.add_route("GET", p + "/usage_report/claude_code", self._claude_code)
@@ -160,6 +157,11 @@ class AnthropicApi(VendorApi):
         self.add_route("GET", p + "/api_keys", self._api_keys)
 
     # --- indexes ---------------------------------------------------------------------------
+
+    def build_indexes(self) -> None:
+        self._index_key_billed()
+        self._index_claude_code()
+        self._index_users()
 
     def _index_key_billed(self) -> None:
         """Messages usage and cost: every request billed through an Anthropic key."""

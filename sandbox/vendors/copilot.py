@@ -130,7 +130,6 @@ class GitHubApi(VendorApi):
         self.last_day = world.end - timedelta(days=1)
         self.org_id = str(1_000_000 + stable_hash("github-org", world.org) % 10**8)
         self.enterprise_id = str(200_000 + stable_hash("github-enterprise", world.org) % 10**5)
-        self._index(world)
         self._day_records = lru_cache(maxsize=64)(self._build_day_records)
 
         # Statistics name endpoints by their documented paths, not by these regexes.
@@ -159,8 +158,9 @@ class GitHubApi(VendorApi):
 
     # --- indexes ---------------------------------------------------------------------------
 
-    def _index(self, world: World) -> None:
+    def build_indexes(self) -> None:
         """Copilot requests by (day, person), last activity per person, credits by day."""
+        world = self.world
         self.activity: dict[date, dict[str, list[tuple[AISession, int, AIRequest]]]] = defaultdict(
             lambda: defaultdict(list)
         )

@@ -123,7 +123,6 @@ class CursorApi(VendorApi):
         self.now_ms = epoch_ms(day_start(world.end))
         last_day = world.end - timedelta(days=1)
         self.cycle_start = date(last_day.year, last_day.month, 1)
-        self._index(world)
 
         self.add_route("GET", "/teams/members", self._members)
         self.add_route("POST", "/teams/daily-usage-data", self._daily)
@@ -132,7 +131,8 @@ class CursorApi(VendorApi):
 
     # --- indexes ---------------------------------------------------------------------------
 
-    def _index(self, world: World) -> None:
+    def build_indexes(self) -> None:
+        world = self.world
         events: list[Event] = []
         for session in world.sessions:
             if session.platform != "cursor":

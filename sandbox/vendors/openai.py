@@ -74,6 +74,13 @@ class OpenAIApi(VendorApi):
         self.people = people_by_id(world)
         self.admin_key = admin_key
         self.now = epoch(day_start(world.end))
+        p = "/v1/organization"
+        self.add_route("GET", p + "/usage/completions", self._completions)
+        self.add_route("GET", p + "/costs", self._costs)
+        self.add_route("GET", p + "/users", self._users)
+
+    def build_indexes(self) -> None:
+        world = self.world
         keys = {k.api_key_id: k for k in world.api_keys if k.vendor == "openai"}
         rows = []
         for _session, r in requests_of(world, ("openai_api",)):
@@ -109,11 +116,6 @@ class OpenAIApi(VendorApi):
             ),
             key=lambda u: u["id"],
         )
-
-        p = "/v1/organization"
-        self.add_route("GET", p + "/usage/completions", self._completions)
-        self.add_route("GET", p + "/costs", self._costs)
-        self.add_route("GET", p + "/users", self._users)
 
     # --- protocol --------------------------------------------------------------------------
 
