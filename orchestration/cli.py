@@ -43,6 +43,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--profile", choices=("tiny", "demo", "large"), default="demo")
     demo.add_argument("--seed", type=int, default=7)
 
+    report = commands.add_parser(
+        "report", help="rebuild the offline HTML report from the marts of the configured warehouse"
+    )
+    report.add_argument(
+        "--out", type=Path, help="where to write it (default: $TOKENWORTH_HOME/report.html)"
+    )
+
+    bench = commands.add_parser(
+        "bench",
+        help="performance figures on a sandbox profile: requests, load, dbt, nightly, memory",
+    )
+    bench.add_argument("--profile", choices=("tiny", "demo", "large"), default="large")
+    bench.add_argument(
+        "--days", type=int, default=120, help="days of history (the profile's last N days)"
+    )
+    bench.add_argument(
+        "--steps",
+        default="github,load,dbt,nightly,durability,demo",
+        help="comma-separated subset of github,load,dbt,nightly,durability,demo",
+    )
+    bench.add_argument("--out", type=Path, help="JSON file (default: $TOKENWORTH_HOME/bench.json)")
+    bench.add_argument("--load-days", type=int, default=7, help="days the load step extracts")
+    bench.add_argument(
+        "--repeats", type=int, default=2, help="load step: best of this many runs per source"
+    )
+    bench.add_argument("--demo-profile", choices=("tiny", "demo", "large"), default="demo")
+    bench.add_argument("--seed", type=int, default=7)
+
     sandbox = commands.add_parser("sandbox", help="the simulated organisation")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     from sandbox.cli import add_arguments
@@ -61,6 +89,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         from orchestration.demo import run_demo
 
         return run_demo(args.profile, _home(), args.seed)
+    if args.command == "report":
+        from orchestration.lib.warehouse import WarehouseConfigError
+        from orchestration.report import ReportDataError, write_report
+
+        try:
+            path = write_report(args.out or _home() / "report.html")
+        except (ReportDataError, WarehouseConfigError) as error:
+            print(f"tokenworth report: {error}", file=sys.stderr)
+            return 1
+        print(f"tokenworth report: wrote {path.resolve()}")
+        return 0
+    if args.command == "bench":
+        from orchestration.bench.runner import ALL_STEPS, Bench, run
+
+        steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
+        unknown = sorted(set(steps) - set(ALL_STEPS))
+        if unknown or not steps or args.days < 1 or args.load_days < 1:
+            print(
+                f"tokenworth bench: --steps must be a subset of {','.join(ALL_STEPS)} "
+                f"(unknown: {','.join(unknown) or 'none'}); --days and --load-days at least 1",
+                file=sys.stderr,
+            )
+            return 2
+        home = _home().resolve()
+        bench = Bench(
+            profile=args.profile,
+            days=args.days,
+            steps=steps,
+            out=args.out or home / "bench.json",
+            work=home / "bench",
+            seed=args.seed,
+            demo_profile=args.demo_profile,
+            load_days=args.load_days,
+            repeats=max(1, args.repeats),
+        )
+        return run(bench)
     if args.command == "run":
         from orchestration.run import run_partitions
 

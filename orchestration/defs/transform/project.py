@@ -11,7 +11,9 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 dbt_project = DbtProject(
     project_dir=REPO_ROOT,
     profiles_dir=REPO_ROOT / "dbt_project",
-    target_path=Path("target"),
+    # DBT_TARGET_PATH (dbt's own variable) moves the manifest too, so a benchmark or a second
+    # checkout never writes into another run's target/.
+    target_path=Path(os.environ.get("DBT_TARGET_PATH", "target")),
 )
 
 

@@ -1,0 +1,438 @@
+"""``tokenworth bench``: run the steps in child processes, print the figures, write JSON.
+
+Layout under the work directory (default ``$TOKENWORTH_HOME/bench``)::
+
+    worlds/<profile>-<seed>-<code hash>/   the generated sandbox, pickled (reused by later runs)
+    run/                                  warehouses, dbt targets, logs of this run (replaced)
+
+Every step is one ``python -m orchestration.bench.steps`` process; ``os.wait4`` gives its own
+peak RSS, which includes the processes it waited for (dbt, git).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ALL_STEPS = ("github", "load", "dbt", "nightly", "durability", "demo")
+GIB = 1024**3
+# Vendor and GitHub rate limits scaled so the benchmark measures our code, not the throttle
+# (GraphQL's reported budget is an Int: 5,000 points × 1e5 stays below 2**31).
+RATE_LIMIT_SCALE = 1e5
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+# Steps that are the benchmark's own harness: their memory is the simulated vendors', not ours.
+_HARNESS = ("world", "sandbox_server")
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float | None
+    unit: str
+    target: str = ""
+    ok: bool | None = None  # None: no target
+
+
+@dataclass
+class Bench:
+    profile: str
+    days: int
+    steps: tuple[str, ...]
+    out: Path
+    work: Path
+    seed: int = 7
+    demo_profile: str = "demo"
+    load_days: int = 7
+    repeats: int = 2
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def _code_hash() -> str:
+    """Hash of the sandbox's code: a cached world is reused only while its generator is."""
+    digest = hashlib.sha256()
+    for path in sorted((_REPO_ROOT / "sandbox").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    versions = {}
+    for package in ("duckdb", "dlt", "dbt-core", "dbt-duckdb", "dagster", "pyarrow"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    commit = subprocess.run(
+        ["git", "-C", str(_REPO_ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],  # 1, 5 and 15 minutes
+        "ram_gib": round(ram / GIB, 1),
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "commit": commit or None,
+    }
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+def run_step(
+    bench: Bench,
+    label: str,
+    step: str,
+    params: dict[str, Any],
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run one step in a child process; record its seconds and peak RSS under ``label``."""
+    run_dir = bench.work / "run"
+    params_file = run_dir / f"{label}.params.json"
+    result_file = run_dir / f"{label}.result.json"
+    log_file = run_dir / "logs" / f"{label}.log"
+    params_file.write_text(json.dumps(params, indent=2, default=str))
+    print(f"  {label} …", end="", flush=True)
+    started = time.perf_counter()
+    with log_file.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.bench.steps", step, params_file, result_file],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=_REPO_ROOT,
+        )
+        # wait4, not wait(): the rusage of this child alone (and of what it waited for).
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    rss_bytes = usage.ru_maxrss * 1024  # KiB on Linux
+    record: dict[str, Any] = {
+        "seconds": round(seconds, 2),
+        "peak_rss_mib": round(rss_bytes / 2**20),
+        "exit_code": proc.returncode,
+    }
+    bench.results[label] = record
+    if proc.returncode != 0:
+        tail = "\n".join(log_file.read_text().splitlines()[-25:])
+        print(f" FAILED after {seconds:.0f}s (log: {log_file})\n{tail}", flush=True)
+        record["error"] = tail
+        bench.failed.append(label)
+        raise StepFailed(label)
+    record["result"] = json.loads(result_file.read_text())
+    print(f" {seconds:.1f}s, peak RSS {record['peak_rss_mib']} MiB", flush=True)
+    return record["result"]
+
+
+class Server:
+    """The sandbox server in its own process (``orchestration.bench.serve``)."""
+
+    def __init__(self, world_file: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.bench.serve", str(world_file),
+             str(RATE_LIMIT_SCALE)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=_REPO_ROOT,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise StepFailed("sandbox server did not start (see the messages above)")
+        info = json.loads(line)
+        self.url: str = info["url"]
+        self.exports: dict[str, str] = info["exports"]
+
+    def stop(self) -> int:
+        """Stop it (closing its stdin) and return its peak RSS in MiB."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            _, _, usage = os.wait4(self.proc.pid, 0)
+        except ChildProcessError:
+            return 0
+        self.proc.returncode = 0
+        return round(usage.ru_maxrss / 1024)
+
+
+def _pipeline_env(bench: Bench, name: str, world: dict[str, Any], server: Server) -> dict[str, str]:
+    """Variables of one pipeline home: the server's, its own TOKENWORTH_HOME, DAGSTER_HOME, dbt
+    target and log paths (never the repository's target/)."""
+    home = bench.work / "run" / name
+    (home / "dagster").mkdir(parents=True, exist_ok=True)
+    sandbox_dir = Path(world["sandbox_dir"])
+    env = dict(server.exports)
+    env.update(
+        TOKENWORTH_HOME=str(home),
+        DAGSTER_HOME=str(home / "dagster"),
+        DBT_TARGET_PATH=str(home / "dbt-target"),
+        DBT_LOG_PATH=str(home / "dbt-logs"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+        TOKENWORTH_DUCKDB_PATH=str(home / "warehouse.duckdb"),
+        TOKENWORTH_DBT_TARGET="duckdb",
+        TOKENWORTH_PEOPLE_FILE=str(sandbox_dir / "people.csv"),
+        TOKENWORTH_GIT_CLONE_URL=(sandbox_dir.resolve() / "git").as_uri() + "/{repo}.git",
+        TOKENWORTH_START_DATE=world["start"],
+        TOKENWORTH_WAREHOUSE_URL="",
+    )
+    return env
+
+
+def run(bench: Bench) -> int:
+    """Run the selected steps; print the table; write the JSON. 0 when every step ran."""
+    from sandbox.profiles import get_profile
+
+    profile_days = get_profile(bench.profile).days
+    if bench.days > profile_days:
+        print(f"tokenworth bench: --days {bench.days} is more than the {bench.profile} profile's "
+              f"{profile_days} days", file=sys.stderr)  # fmt: skip
+        return 2
+    run_dir = bench.work / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    (run_dir / "logs").mkdir(parents=True)
+    started = time.perf_counter()
+    print(
+        f"tokenworth bench: profile {bench.profile}, {bench.days} days, steps "
+        f"{','.join(bench.steps)}; work dir {bench.work}",
+        flush=True,
+    )
+    # The machine may be shared: its load before and after says how much the figures can be trusted.
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    needs_world = set(bench.steps) - {"demo"}
+    world: dict[str, Any] = {}
+    server: Server | None = None
+    try:
+        if needs_world:
+            world_dir = bench.work / "worlds" / f"{bench.profile}-{bench.seed}-{_code_hash()}"
+            world_dir.mkdir(parents=True, exist_ok=True)
+            world = run_step(
+                bench,
+                "world",
+                "world",
+                {"world_dir": str(world_dir), "profile": bench.profile, "seed": bench.seed},
+            )
+        if needs_world - {"durability"}:
+            server = Server(Path(world_dir) / "world.pickle")
+        _steps(bench, world, server)
+    except StepFailed as failure:
+        if str(failure) not in bench.failed:
+            bench.failed.append(str(failure))
+    finally:
+        if server is not None:
+            bench.results["sandbox_server"] = {"peak_rss_mib": server.stop()}
+    _figures(bench)
+    report = {
+        "profile": bench.profile,
+        "seed": bench.seed,
+        "days": bench.days,
+        "steps": list(bench.steps),
+        "machine": {**machine(), "load_average_at_start": load_before},
+        "seconds": round(time.perf_counter() - started, 1),
+        "world": {k: v for k, v in world.items() if k not in ("repositories",)},
+        "figures": [vars(f) for f in bench.figures],
+        "targets_met": all(f.ok for f in bench.figures if f.ok is not None),
+        "failed_steps": bench.failed,
+        "step_results": bench.results,
+    }
+    bench.out.parent.mkdir(parents=True, exist_ok=True)
+    bench.out.write_text(json.dumps(report, indent=2, default=str))
+    print_table(bench.figures)
+    m = report["machine"]
+    print(
+        f"\n{m['cpus']} CPUs, {m['ram_gib']} GiB RAM, Python {m['python']}, DuckDB "
+        f"{m['versions']['duckdb']}; load average {load_before[0]} at the start, "
+        f"{m['load_average'][0]} at the end"
+    )
+    print(f"JSON: {bench.out}  ({report['seconds']:.0f}s in all)")
+    for label in bench.failed:
+        print(f"FAILED step {label} (log under {run_dir / 'logs'})", file=sys.stderr)
+    return 1 if bench.failed else 0
+
+
+def _steps(bench: Bench, world: dict[str, Any], server: Server | None) -> None:
+    """Each selected step; a failed step is recorded and the independent ones still run."""
+    start = date.fromisoformat(world["start"]) if world else None
+    if start is not None:
+        # The last --days days of the profile: the newest history is the densest.
+        last = start + timedelta(days=world["days"] - 1)
+        first = last - timedelta(days=bench.days - 1)
+    base = {}
+    if server is not None:
+        base = {"exports": server.exports, "repositories": world["repositories"]}
+
+    def attempt(label: str, step: str, params: dict[str, Any], **kw: Any) -> dict[str, Any] | None:
+        try:
+            return run_step(bench, label, step, params, **kw)
+        except StepFailed:
+            return None
+
+    if "github" in bench.steps:
+        attempt("github", "github", {**base, "first": str(first), "last": str(last)})
+    if "load" in bench.steps:
+        load_first = last - timedelta(days=min(bench.load_days, bench.days) - 1)
+        span = {"first": str(load_first), "last": str(last), "repeats": bench.repeats}
+        attempt("load", "load", {**base, **span})
+    if {"dbt", "nightly"} & set(bench.steps):
+        assert server is not None
+        full_env = _pipeline_env(bench, "history-full", world, server)
+        span = {"first": str(first), "last": str(last)}
+        if attempt("extract_full", "extract", span, env=full_env) is not None:
+            built = attempt("dbt_full", "dbt", span, env=full_env)
+            if built is not None and "nightly" in bench.steps:
+                attempt("nightly_full", "nightly", {"day": str(last)}, env=full_env)
+        if "nightly" in bench.steps:
+            # The same nightly on a warehouse holding a quarter of the history (30 of 120 days).
+            short_env = _pipeline_env(bench, "history-short", world, server)
+            short = {"first": str(last - timedelta(days=_short_days(bench) - 1)), "last": str(last)}
+            if (
+                attempt("extract_short", "extract", short, env=short_env) is not None
+                and attempt("dbt_short", "dbt", short, env=short_env) is not None
+            ):
+                attempt("nightly_short", "nightly", {"day": str(last)}, env=short_env)
+    if "durability" in bench.steps:
+        repo = world["biggest_repo"]
+        # As of the day after the sandbox's history plus the longest horizon: every horizon of
+        # every merged PR is measured, which is the most blame work the nightly can face.
+        as_of = start + timedelta(days=world["days"] + 90)
+        attempt(
+            "durability",
+            "durability",
+            {"repo_path": repo["path"], "branch": repo["default_branch"], "as_of": str(as_of)},
+        )
+    if "demo" in bench.steps:
+        home = bench.work / "run" / "demo"
+        (home / "dagster").mkdir(parents=True, exist_ok=True)
+        env = {
+            "TOKENWORTH_HOME": str(home),
+            "DAGSTER_HOME": str(home / "dagster"),
+            "DBT_TARGET_PATH": str(home / "dbt-target"),
+            "DBT_LOG_PATH": str(home / "dbt-logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+        log = bench.work / "run" / "logs" / "demo-output.log"
+        attempt("demo", "demo", {"profile": bench.demo_profile, "log": str(log)}, env=env)
+
+
+def _short_days(bench: Bench) -> int:
+    """History of the short warehouse: a quarter of --days (30 of 120), at least one day."""
+    return max(1, round(bench.days / 4))
+
+
+def _result(bench: Bench, label: str) -> dict[str, Any] | None:
+    record = bench.results.get(label)
+    return record.get("result") if record else None
+
+
+def _figures(bench: Bench) -> None:
+    add = bench.figures.append
+    github = _result(bench, "github")
+    if github:
+        add(
+            Figure(
+                f"GitHub requests per 1,000 PRs (backfill, {github['backfill']['pull_requests']}"
+                " PRs)",
+                github["backfill"]["requests_per_1000_prs"],
+                "requests",
+                "≤ 30",
+                github["backfill"]["requests_per_1000_prs"] <= 30,
+            )
+        )
+        add(
+            Figure(
+                "GitHub requests per 1,000 PRs (nightly window)",
+                github["nightly"]["requests_per_1000_prs"],
+                "requests",
+            )
+        )
+    load = _result(bench, "load")
+    if load:
+        for name, figures in load.items():
+            if name == "days":
+                continue
+            add(Figure(f"load {name}: throughput", figures["rows_per_second"], "rows/s"))
+            add(
+                Figure(
+                    f"load {name}: load ÷ fetch-and-parse ({figures['rows']:,} rows)",
+                    figures["ratio"],
+                    "×",
+                    "≤ 1.5",
+                    figures["ratio"] <= 1.5,
+                )
+            )
+    extract = _result(bench, "extract_full")
+    if extract:
+        add(Figure(f"extraction of {bench.days} days (all sources, git)", extract["seconds"], "s"))
+    full = _result(bench, "dbt_full")
+    if full:
+        add(Figure(f"full dbt build, {bench.days} days of history", full["seconds"], "s"))
+    for label in ("dbt_full", "nightly_full", "dbt_short", "nightly_short"):
+        result = _result(bench, label)
+        if result is not None:
+            # Timings of a build with failing models or tests are not comparable: say so.
+            errors = len(result.get("errors", []))
+            add(Figure(f"{label}: failed dbt models, tests or checks", errors, "", "0",
+                       errors == 0))  # fmt: skip
+    nightly_full, nightly_short = _result(bench, "nightly_full"), _result(bench, "nightly_short")
+    short_days = _short_days(bench)
+    if nightly_full:
+        add(Figure(f"nightly run (one day), {bench.days} days of history",
+                   nightly_full["seconds"], "s"))  # fmt: skip
+    if nightly_short:
+        add(Figure(f"nightly run (one day), {short_days} days of history",
+                   nightly_short["seconds"], "s"))  # fmt: skip
+    if nightly_full and nightly_short:
+        ratio = round(nightly_full["seconds"] / nightly_short["seconds"], 2)
+        add(Figure(f"nightly {bench.days} ÷ {short_days} days of history", ratio, "×", "≤ 1.3",
+                   ratio <= 1.3))  # fmt: skip
+    if nightly_full and full:
+        share = round(nightly_full["seconds"] / full["seconds"], 3)
+        add(Figure("nightly ÷ full dbt build", share, "×", "≤ 0.10", share <= 0.10))
+    durability = _result(bench, "durability")
+    if durability:
+        ratio = durability["blame_ratio"]
+        add(Figure(f"durability: blames, baseline ÷ shared ({durability['prs']} PRs)", ratio, "×",
+                   "≥ 3", ratio >= 3))  # fmt: skip
+        add(Figure("durability: time, baseline ÷ shared", durability["seconds_ratio"], "×"))
+        add(Figure("durability: shared method", durability["shared"]["seconds"], "s"))
+    demo = _result(bench, "demo")
+    if demo:
+        add(Figure(f"tokenworth demo --profile {demo['profile']} end to end", demo["seconds"], "s"))
+    for label, record in bench.results.items():
+        if record.get("peak_rss_mib"):
+            rss = record["peak_rss_mib"]
+            if label in _HARNESS:
+                add(Figure(f"peak RSS: {label} (sandbox, not the pipeline)", rss, "MiB"))
+            else:
+                add(Figure(f"peak RSS: {label}", rss, "MiB", "≤ 2048", rss <= 2048))
+
+
+def print_table(figures: list[Figure]) -> None:
+    width = max((len(f.name) for f in figures), default=10)
+    print(f"\n{'figure':<{width}}  {'value':>12}  {'target':<8}")
+    for f in figures:
+        digits = 0 if f.unit in ("rows/s", "MiB") else 2
+        value = "-" if f.value is None else f"{f.value:,.{digits}f}"
+        mark = "" if f.ok is None else ("✓" if f.ok else "✗")
+        print(f"{f.name:<{width}}  {value:>9} {f.unit:<3}  {f.target:<8} {mark}")
