@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -36,31 +38,110 @@ def test_faults_change_nothing(make_env: Any, monkeypatch: pytest.MonkeyPatch) -
     expected = clean.snapshot()
 
     # Timeouts are injected as 3 s delays; a 1 s client timeout makes them real timeouts.
+    # Seed 11 draws every kind at least twice over these days' requests (seed 5 drew no 429).
     faulty = make_env(
-        faults="rate=0.2,kinds=429,500,502,reset,timeout,truncated,seed=5",
+        faults="rate=0.2,kinds=429,500,502,reset,timeout,truncated,seed=11",
         fault_timeout_seconds=3.0,
         overrides={"TOKENWORTH_HTTP_TIMEOUT_SECONDS": "1"},
     )
     faulty.run_ok(faulty.day(0), faulty.day(4))
-    assert sum(faulty.server.stats()["faults"].values()) > 0
+    # Every kind was really injected (a kind never drawn would prove nothing about it).
+    injected = faulty.server.stats()["faults"]
+    assert {k for k, n in injected.items() if n > 0} >= {
+        "429", "500", "502", "reset", "timeout", "truncated"
+    }, injected  # fmt: skip
     assert faulty.snapshot() == expected
 
 
-def test_unknown_extra_fields_are_kept(make_env: Any) -> None:
-    env = make_env(faults="extra=true")
-    env.run_ok(env.day(1))
-    # Known columns still load; the drifted fields arrive as extra columns, not dropped.
-    columns = {
-        (r[0], r[1])
-        for r in env.query(
-            "select table_name, column_name from information_schema.columns "
-            "where table_schema = 'raw_cursor'"
-        )
+def _raw_columns(env: Env) -> dict[str, list[str]]:
+    rows = env.query(
+        "select table_schema || '.' || table_name, column_name from information_schema.columns "
+        "where table_schema like 'raw\\_%' escape '\\' and table_schema not like '%staging' "
+        "and table_name not like '\\_dlt%' escape '\\' and column_name not like '\\_dlt%' "
+        "escape '\\' order by 1, 2"
+    )
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, []).append(column)
+    return tables
+
+
+def _without_extra(value: Any) -> Any:
+    """A JSON value without the sandbox's unknown fields (``sandbox_extra…`` keys)."""
+    if isinstance(value, dict):
+        return {k: _without_extra(v) for k, v in value.items() if not k.startswith("sandbox_extra")}
+    if isinstance(value, list):
+        return [_without_extra(v) for v in value]
+    return value
+
+
+def _rows(env: Env, table: str, columns: list[str]) -> list[tuple[Any, ...]]:
+    """The rows of ``columns``, sorted, with this server's URL masked and JSON text (nested
+    records dlt keeps as one column) compared without the drift's unknown fields."""
+    url = env.server.url
+
+    def norm(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value[:1] in "[{" and "sandbox_extra" in value:
+            value = json.dumps(_without_extra(json.loads(value)), sort_keys=True)
+        elif value[:1] in "[{":
+            try:
+                value = json.dumps(json.loads(value), sort_keys=True)
+            except ValueError:
+                pass  # text that only looks like JSON
+        return value.replace(url, "<sandbox>")
+
+    select = ", ".join(f'"{c}"' for c in columns)
+    rows = env.query(f"select {select} from {table}")
+    return sorted((tuple(norm(v) for v in row) for row in rows), key=repr)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def test_schema_drift_changes_no_known_value(make_env: Any) -> None:
+    """Extra fields are kept as new columns, optional fields that stop coming are null
+    columns, and every other value is what a clean load gives (Cursor usage events included)."""
+    from sandbox.drift import OPTIONAL_FIELDS
+
+    clean = make_env()
+    clean.run_ok(clean.day(1))
+    known = _raw_columns(clean)
+    assert len(known) >= 20
+
+    extra = make_env(faults="extra=true")
+    extra.run_ok(extra.day(1))
+    drifted = _raw_columns(extra)
+    added = {(t, c) for t, cs in drifted.items() for c in cs} - {
+        (t, c) for t, cs in known.items() for c in cs
     }
-    assert ("usage_events", "charged_cents") in columns
-    baseline = {"timestamp", "event_at", "event_date", "event_key", "day_total_events"}
-    event_columns = {c for t, c in columns if t == "usage_events"}
-    assert len(event_columns - baseline) > 20
+    assert len({t for t, _ in added}) >= 10
+    assert any(t == "raw_cursor.usage_events" and c.startswith("sandbox_extra") for t, c in added)
+    for table, columns in known.items():
+        assert _rows(extra, table, columns) == _rows(clean, table, columns), table
+
+    sparse = make_env(drop_optional_fields=True)
+    sparse.run_ok(sparse.day(1))
+    assert _raw_columns(sparse) == known  # the declared optional columns stay, typed
+    dropped = {_snake(f) for f in OPTIONAL_FIELDS}
+    emptied = 0
+    for table, columns in known.items():
+        # A row_key hashes the record's dimensions, the dropped ones included: it differs, but
+        # stays a key (one per record).
+        kept = [c for c in columns if c not in dropped and c != "row_key"]
+        assert _rows(sparse, table, kept) == _rows(clean, table, kept), table
+        if "row_key" in columns:
+            keys = [r[0] for r in _rows(sparse, table, ["row_key"])]
+            assert len(set(keys)) == len(keys), table
+        for column in sorted(set(columns) & dropped):
+            before = [r for r in _rows(clean, table, [column]) if r[0] is not None]
+            after = [r for r in _rows(sparse, table, [column]) if r[0] is not None]
+            assert not after, f"{table}.{column} has values the sandbox no longer sends"
+            emptied += bool(before)
+    # The drift removed values that a clean load has, in several tables.
+    assert emptied >= 4
 
 
 def test_rejected_key_fails_only_that_source(make_env: Any) -> None:

@@ -1,6 +1,7 @@
 {#-
     One row per day (`spine_date`) from `start_date` to `end_date`, both inclusive (SQL date
     expressions), up to 10,000 days; built from digit cross joins so it runs on any adapter.
+    When the bounds are columns of another relation, join it with `cross join lateral`.
 -#}
 {% macro day_spine(start_date, end_date) -%}
     (

@@ -4,6 +4,7 @@
     schemas. When the table exists this is the source relation; otherwise an empty relation with
     the typed columns the staging model reads, so the build succeeds and the facts are empty.
     Columns that dlt has not created yet (optional fields never seen) are filled with typed nulls.
+    The subquery is aliased (`<table>_rows`): PostgreSQL requires an alias, DuckDB allows one.
 
     columns: mapping of column name -> SQL type ('varchar', 'bigint', 'decimal(38, 12)', ...).
 -#}
@@ -21,7 +22,7 @@
                 cast(null as {{ type }}) as {{ name }}{{ "," if not loop.last }}
             {%- endfor %}
             where 1 = 0
-        )
+        ) as {{ table_name }}_rows
     {%- else -%}
         {%- set present = adapter.get_columns_in_relation(existing) | map(attribute='name') | map('lower') | list -%}
         (
@@ -34,6 +35,6 @@
                 {%- endif %} as {{ name }}{{ "," if not loop.last }}
             {%- endfor %}
             from {{ existing }}
-        )
+        ) as {{ table_name }}_rows
     {%- endif -%}
 {%- endmacro %}

@@ -50,7 +50,8 @@ days as (
 
     from usage_days
 
-    cross join {{ day_spine('usage_days.first_date', 'usage_days.last_date') }} as spine
+    -- lateral: the spine reads usage_days' columns (PostgreSQL requires the keyword).
+    cross join lateral {{ day_spine('usage_days.first_date', 'usage_days.last_date') }} as spine
 
 ),
 
