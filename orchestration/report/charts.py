@@ -190,9 +190,10 @@ def efficiency_chart(months: list[Row]) -> Chart:
         ),
         caveat=(
             f"Outcomes come from attribution: {_pct(attributed)} of usage spend is linked to a "
-            "pull request by time window, repository and branch; the rest (exploration, "
-            "abandoned work, unlinked sessions) still counts in spend. Months with no accepted "
-            "outcome have no bar."
+            "pull request — by the platform's agent marker in the PR and the author's session "
+            "in its development window (medium confidence) or by the window alone (low); the "
+            "rest (exploration, abandoned work, unlinked sessions) still counts in spend. "
+            "Months with no accepted outcome have no bar."
         ),
         kind="bar",
         unit="usd",
