@@ -21,8 +21,10 @@ install: $(STAMP)
 demo: install
 	$(BIN)/tokenworth demo
 
+# Two workers (the suite is mostly extraction and dbt processes); a test file stays on one worker,
+# so its module fixtures are built once.
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # sqlfluff's dbt templater compiles the project: give it a scratch warehouse and target path so it
 # never touches the real warehouse or the target/ that Dagster reads.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,15 @@ import pytest
 from sandbox.generate import build_world
 from sandbox.gitrepos import write_repositories
 from sandbox.model import World
+
+# Under pytest-xdist (`make test`), each worker keeps its own dbt target/ and Dagster home: two dbt
+# parses writing one target/, or two processes sharing one Dagster SQLite store, would race.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER:
+    _SCRATCH = Path(__file__).resolve().parents[1] / ".tokenworth" / f"pytest-{_WORKER}"
+    os.environ["DBT_TARGET_PATH"] = str(_SCRATCH / "target")
+    os.environ["DAGSTER_HOME"] = str(_SCRATCH / "dagster")
+    (_SCRATCH / "dagster").mkdir(parents=True, exist_ok=True)
 
 # The built tiny warehouse (extracted once per session) for every folder that needs it.
 pytest_plugins = ["tests.warehouse.fixtures"]

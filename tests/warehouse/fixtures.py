@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -158,6 +159,7 @@ def extract_tiny(out: Path, home: Path, warehouse_url: str | None = None) -> Raw
     from sandbox.profiles import DEFAULT_SEED
     from sandbox.server import SandboxServer
 
+    out.mkdir(parents=True, exist_ok=True)
     world = prepare("tiny", DEFAULT_SEED, out)
     first = world.start - timedelta(days=1)
     last = world.start + timedelta(days=LAST_DAY_OFFSET)
@@ -169,7 +171,7 @@ def extract_tiny(out: Path, home: Path, warehouse_url: str | None = None) -> Raw
                 mp.setenv(name, shlex.split(value)[0])
             mp.setenv("TOKENWORTH_HOME", str(home))
             mp.setenv("DAGSTER_HOME", str(home / "dagster"))
-            (home / "dagster").mkdir()
+            (home / "dagster").mkdir(parents=True)
             mp.setenv("TOKENWORTH_PEOPLE_FILE", str(out / "people.csv"))
             mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
             if warehouse_url:
@@ -189,21 +191,69 @@ def extract_tiny(out: Path, home: Path, warehouse_url: str | None = None) -> Raw
     )
 
 
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A directory every pytest-xdist worker of this session sees (the session's base temp
+    directory; its parent when running under xdist, where each worker has its own base)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    return base / name
+
+
+@contextmanager
+def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[tuple[Path, bool]]:
+    """``(directory, done)`` under a lock shared by the session's workers: the first worker finds
+    ``done`` false, builds into the directory and the lock is released with it marked done; the
+    others wait, then reuse it. A failed build is not marked, so the next worker tries again."""
+    from filelock import FileLock
+
+    directory = _shared_dir(tmp_path_factory, name)
+    marker = directory / ".done"
+    with FileLock(str(directory) + ".lock"):
+        done = marker.exists()
+        if not done:
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir(parents=True)
+        yield directory, done
+        marker.touch()
+
+
 @pytest.fixture(scope="session")
-def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawWarehouse]:
-    """The tiny sandbox, generated and extracted into a fresh warehouse (no dbt)."""
-    yield extract_tiny(
-        tmp_path_factory.mktemp("tiny_sandbox"), tmp_path_factory.mktemp("tiny_home")
+def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> RawWarehouse:
+    """The tiny sandbox, generated and extracted into a fresh warehouse (no dbt); once per
+    session, shared by the xdist workers (tests copy it before changing it)."""
+    with _built_once(tmp_path_factory, "tiny_raw") as (directory, done):
+        if not done:
+            raw = extract_tiny(directory / "sandbox", directory / "home")
+            (directory / "raw.json").write_text(
+                json.dumps(
+                    {
+                        "path": str(raw.path),
+                        "roster_path": str(raw.roster_path),
+                        "first_day": raw.first_day.isoformat(),
+                        "last_day": raw.last_day.isoformat(),
+                    }
+                )
+            )
+        saved = json.loads((directory / "raw.json").read_text())
+    return RawWarehouse(
+        path=Path(saved["path"]),
+        truth=json.loads((directory / "sandbox" / "truth.json").read_text()),
+        roster_path=Path(saved["roster_path"]),
+        first_day=date.fromisoformat(saved["first_day"]),
+        last_day=date.fromisoformat(saved["last_day"]),
     )
 
 
 @pytest.fixture(scope="session")
 def built_warehouse(tiny_raw: RawWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """A copy of the raw tiny warehouse after a full ``dbt build`` (models and tests)."""
-    work = tmp_path_factory.mktemp("built_dbt")
-    path = work / "warehouse.duckdb"
-    shutil.copyfile(tiny_raw.path, path)
-    dbt = dbt_runner(path, work)
-    done = dbt("build")
-    assert done.returncode == 0, done.stdout[-8000:]
+    """A copy of the raw tiny warehouse after a full ``dbt build`` (models and tests); once per
+    session, shared by the xdist workers, so tests only read it (copy it to change it)."""
+    with _built_once(tmp_path_factory, "built_dbt") as (work, done):
+        path = work / "warehouse.duckdb"
+        dbt = dbt_runner(path, work)
+        if not done:
+            shutil.copyfile(tiny_raw.path, path)
+            built = dbt("build")
+            assert built.returncode == 0, built.stdout[-8000:]
     return Warehouse(path=path, truth=tiny_raw.truth, dbt=dbt, raw=tiny_raw)

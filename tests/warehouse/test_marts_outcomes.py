@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from tests.warehouse.fixtures import Warehouse
+from tests.warehouse.fixtures import Warehouse, dbt_runner
 from tests.warehouse.scoring import (
     marts_snapshot,
     truth_accepted_outcomes_by_platform,
@@ -94,12 +96,21 @@ def test_teams_under_min_cohort_size_are_suppressed(built_warehouse: Warehouse) 
     assert shown <= {t for t, n in sizes.items() if n >= 5} | {"suppressed"}
 
 
-def test_rebuild_leaves_every_mart_identical(built_warehouse: Warehouse) -> None:
+def test_rebuild_leaves_every_mart_identical(built_warehouse: Warehouse, tmp_path: Path) -> None:
     before = marts_snapshot(built_warehouse)
     assert all(before.values()), {m: len(rows) for m, rows in before.items()}
-    done = built_warehouse.dbt("build")
+    # On a copy: the shared warehouse is read by other tests (and xdist workers) meanwhile.
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse.path, path)
+    copy = Warehouse(
+        path=path,
+        truth=built_warehouse.truth,
+        dbt=dbt_runner(path, tmp_path),
+        raw=built_warehouse.raw,
+    )
+    done = copy.dbt("build")
     assert done.returncode == 0, done.stdout[-4000:]
-    assert marts_snapshot(built_warehouse) == before
+    assert marts_snapshot(copy) == before
 
 
 def _cost_per_accepted_outcome(
