@@ -26,6 +26,10 @@ usage_records as (
 
 final as (
 
+    -- The columns are listed, not `select *`: the fact leaves out is_claude_code_duplicate
+    -- (always false here) and portable SQL has no "every column but" (DuckDB's `* exclude` is
+    -- not PostgreSQL). The list also keeps the fact's columns and their order a deliberate
+    -- choice: a column added upstream would otherwise widen this incremental table silently.
     select
         usage_id,
         person_id,
