@@ -11,7 +11,7 @@ final as (
     select
         team,
         count(*) as person_count,
-        count(*) < {{ var('min_cohort_size') }} as is_below_min_cohort
+        {{ is_small_cohort('count(*)') }} as is_below_min_cohort
 
     from people
 

@@ -38,20 +38,18 @@ final as (
             as team_week_id,
         team,
         week_start_date,
-        active_people < {{ var('min_cohort_size') }} as is_suppressed,
+        {{ is_small_cohort('active_people') }} as is_suppressed,
         {%- for column in [
             'active_people', 'high_spend_no_code_output_people',
             'repetitive_requests_people', 'round_the_clock_no_code_output_people',
         ] %}
             cast(
-                case when active_people >= {{ var('min_cohort_size') }} then {{ column }} end
+                {{ suppress_small_cohort('active_people', column) }}
                 as {{ dbt.type_bigint() }}
             ) as {{ column }},
         {%- endfor %}
-        cast(
-            case when active_people >= {{ var('min_cohort_size') }} then cost_usd end
-            as {{ type_usd() }}
-        ) as cost_usd
+        cast({{ suppress_small_cohort('active_people', 'cost_usd') }} as {{ type_usd() }})
+            as cost_usd
 
     from grouped
 

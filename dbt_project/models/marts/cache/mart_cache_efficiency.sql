@@ -93,34 +93,25 @@ final as (
         model,
         team,
         week_start_date,
-        active_people < {{ var('min_cohort_size') }} as is_suppressed,
-        cast(
-            case when active_people >= {{ var('min_cohort_size') }} then active_people end
-            as {{ dbt.type_bigint() }}
-        ) as active_people,
-        {%- for column in token_columns %}
+        {{ is_small_cohort('active_people') }} as is_suppressed,
+        {%- for column in ['active_people'] + token_columns %}
             cast(
-                case when active_people >= {{ var('min_cohort_size') }} then {{ column }} end
+                {{ suppress_small_cohort('active_people', column) }}
                 as {{ dbt.type_bigint() }}
             ) as {{ column }},
         {%- endfor %}
-        cast(
-            case when active_people >= {{ var('min_cohort_size') }} then cost_usd end
-            as {{ type_usd() }}
-        ) as cost_usd,
-        case
-            when active_people >= {{ var('min_cohort_size') }}
-                then {{ safe_ratio('cache_read_tokens',
-                    '(cache_read_tokens + cache_write_tokens + input_tokens)') }}
-        end as cache_hit_rate,
-        case
-            when active_people >= {{ var('min_cohort_size') }}
-                then {{ safe_ratio('cache_write_tokens', 'cache_read_tokens') }}
-        end as write_amplification,
-        cast(case
-            when active_people >= {{ var('min_cohort_size') }} and not has_unpriced_usage
-                then saved_usd
-        end as {{ type_usd() }}) as saved_usd
+        cast({{ suppress_small_cohort('active_people', 'cost_usd') }} as {{ type_usd() }})
+            as cost_usd,
+        {{ suppress_small_cohort('active_people', safe_ratio(
+            'cache_read_tokens', '(cache_read_tokens + cache_write_tokens + input_tokens)'
+        )) }} as cache_hit_rate,
+        {{ suppress_small_cohort(
+            'active_people', safe_ratio('cache_write_tokens', 'cache_read_tokens')
+        ) }} as write_amplification,
+        -- Saved dollars need list prices: null when any record of the group is unpriced.
+        cast({{ suppress_small_cohort(
+            'active_people', 'case when not has_unpriced_usage then saved_usd end'
+        ) }} as {{ type_usd() }}) as saved_usd
 
     from grouped
 

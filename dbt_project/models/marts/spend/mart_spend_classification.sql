@@ -41,7 +41,7 @@ spend_with_team as (
         coalesce(spend.repo, 'unattributed') as repo,
         cast({{ dbt.date_trunc('week', 'spend.session_date') }} as date) as week_start_date,
         case
-            when coalesce(team_sizes.people_count, 0) < {{ var('min_cohort_size') }}
+            when {{ is_small_cohort('coalesce(team_sizes.people_count, 0)') }}
                 then 'suppressed'
             else team_sizes.team
         end as team
