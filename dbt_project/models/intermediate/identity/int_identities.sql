@@ -10,6 +10,20 @@
     'claude_code': 1, 'anthropic_api': 2, 'openai_api': 3, 'cursor': 4, 'copilot': 5,
     'github': 6,
 } -%}
+{#- Emails and GitHub logins as each source shows them: (platform, source CTE, identity type,
+    column). Each is its own anchor; the identities that lead elsewhere are written out below. -#}
+{%- set self_anchored = [
+    ('claude_code', 'claude_code_usages', 'email', 'actor_email'),
+    ('anthropic_api', 'anthropic_users', 'email', 'email'),
+    ('openai_api', 'openai_users', 'email', 'email'),
+    ('cursor', 'cursor_members', 'email', 'email'),
+    ('cursor', 'cursor_usage_events', 'email', 'user_email'),
+    ('cursor', 'cursor_daily_usages', 'email', 'email'),
+    ('copilot', 'copilot_user_days', 'github_login', 'github_login'),
+    ('copilot', 'copilot_seats', 'github_login', 'github_login'),
+    ('github', 'github_pull_requests', 'github_login', 'author_login'),
+    ('github', 'github_commits', 'email', 'author_email'),
+] -%}
 
 with
 
@@ -88,6 +102,9 @@ copilot_seats as (
 github_pull_requests as (
 
     select * from {{ ref('stg_github__pull_requests') }}
+
+    -- Bots are not people (as for commits below).
+    where not is_bot_author
 
 ),
 
@@ -182,29 +199,23 @@ openai_key_owners as (
 ),
 
 -- identity_type, identity_value, anchor_type, anchor_value, platform: where the identity leads.
+-- First the emails and logins of `self_anchored` (each its own anchor), then the user ids, keys
+-- and commit logins, which lead to an email where one is known.
 observed as (
 
-    select
-        'email' as identity_type,
-        actor_email as identity_value,
-        'email' as anchor_type,
-        actor_email as anchor_value,
-        'claude_code' as platform
-    from claude_code_usages
-    where actor_email is not null
+    {%- for platform, source, identity_type, column in self_anchored %}
 
-    union all
+        select distinct
+            '{{ identity_type }}' as identity_type,
+            {{ column }} as identity_value,
+            '{{ identity_type }}' as anchor_type,
+            {{ column }} as anchor_value,
+            '{{ platform }}' as platform
+        from {{ source }}
+        where {{ column }} is not null
 
-    select
-        'email' as identity_type,
-        email as identity_value,
-        'email' as anchor_type,
-        email as anchor_value,
-        'anthropic_api' as platform
-    from anthropic_users
-    where email is not null
-
-    union all
+        union all
+    {%- endfor %}
 
     select
         'anthropic_user_id' as identity_type,
@@ -237,17 +248,6 @@ observed as (
     where
         api_key_id is not null
         and api_key_id not in (select anthropic_key_owners.api_key_id from anthropic_key_owners)
-
-    union all
-
-    select
-        'email' as identity_type,
-        email as identity_value,
-        'email' as anchor_type,
-        email as anchor_value,
-        'openai_api' as platform
-    from openai_users
-    where email is not null
 
     union all
 
@@ -289,17 +289,6 @@ observed as (
     union all
 
     select
-        'email' as identity_type,
-        email as identity_value,
-        'email' as anchor_type,
-        email as anchor_value,
-        'cursor' as platform
-    from cursor_members
-    where email is not null
-
-    union all
-
-    select
         'cursor_user_id' as identity_type,
         lower(cursor_user_id) as identity_value,
         'email' as anchor_type,
@@ -307,28 +296,6 @@ observed as (
         'cursor' as platform
     from cursor_members
     where email is not null and cursor_user_id is not null
-
-    union all
-
-    select distinct
-        'email' as identity_type,
-        user_email as identity_value,
-        'email' as anchor_type,
-        user_email as anchor_value,
-        'cursor' as platform
-    from cursor_usage_events
-    where user_email is not null
-
-    union all
-
-    select distinct
-        'email' as identity_type,
-        email as identity_value,
-        'email' as anchor_type,
-        email as anchor_value,
-        'cursor' as platform
-    from cursor_daily_usages
-    where email is not null
 
     union all
 
@@ -343,39 +310,6 @@ observed as (
 
     union all
 
-    select distinct
-        'github_login' as identity_type,
-        github_login as identity_value,
-        'github_login' as anchor_type,
-        github_login as anchor_value,
-        'copilot' as platform
-    from copilot_user_days
-    where github_login is not null
-
-    union all
-
-    select distinct
-        'github_login' as identity_type,
-        github_login as identity_value,
-        'github_login' as anchor_type,
-        github_login as anchor_value,
-        'copilot' as platform
-    from copilot_seats
-    where github_login is not null
-
-    union all
-
-    select distinct
-        'github_login' as identity_type,
-        author_login as identity_value,
-        'github_login' as anchor_type,
-        author_login as anchor_value,
-        'github' as platform
-    from github_pull_requests
-    where author_login is not null and not is_bot_author
-
-    union all
-
     -- A commit's email and login are the same person: without a roster this is how GitHub
     -- logins (Copilot) meet vendor emails.
     select distinct
@@ -386,17 +320,6 @@ observed as (
         'github' as platform
     from github_commits
     where author_login is not null and author_email is not null
-
-    union all
-
-    select distinct
-        'email' as identity_type,
-        author_email as identity_value,
-        'email' as anchor_type,
-        author_email as anchor_value,
-        'github' as platform
-    from github_commits
-    where author_email is not null
 
 ),
 
