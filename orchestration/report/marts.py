@@ -37,6 +37,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _rows(cursor: Any) -> list[Row]:
+    """A DB-API cursor's result (DuckDB's or psycopg2's) as JSON-friendly dicts."""
+    names = [column[0] for column in cursor.description]
+    return [
+        {name: _plain(value) for name, value in zip(names, row, strict=True)}
+        for row in cursor.fetchall()
+    ]
+
+
 @contextmanager
 def open_reader(warehouse: Warehouse) -> Iterator[MartReader]:
     """A function running one SELECT on the warehouse and returning its rows as dicts."""
@@ -50,17 +59,8 @@ def open_reader(warehouse: Warehouse) -> Iterator[MartReader]:
                 "`tokenworth demo` first, or set TOKENWORTH_WAREHOUSE_URL to an existing warehouse"
             )
         con = duckdb.connect(str(warehouse.duckdb_path), read_only=True)
-
-        def read(sql: str) -> list[Row]:
-            cursor = con.execute(sql)
-            names = [column[0] for column in cursor.description]
-            return [
-                {name: _plain(value) for name, value in zip(names, row, strict=True)}
-                for row in cursor.fetchall()
-            ]
-
         try:
-            yield _naming_errors(read, warehouse)
+            yield _naming_errors(lambda sql: _rows(con.execute(sql)), warehouse)
         finally:
             con.close()
         return
@@ -79,11 +79,7 @@ def open_reader(warehouse: Warehouse) -> Iterator[MartReader]:
     def read_pg(sql: str) -> list[Row]:
         with con.cursor() as cursor:
             cursor.execute(sql)
-            names = [column[0] for column in cursor.description]
-            return [
-                {name: _plain(value) for name, value in zip(names, row, strict=True)}
-                for row in cursor.fetchall()
-            ]
+            return _rows(cursor)
 
     try:
         yield _naming_errors(read_pg, warehouse)
