@@ -103,9 +103,12 @@ def test_nightly_and_dbt_figures_against_their_targets(tmp_path: Path) -> None:
     bench = Bench(profile="large", days=120, steps=("dbt", "nightly", "demo"),
                   out=tmp_path / "b.json", work=tmp_path)  # fmt: skip
     bench.results = {
-        "dbt_full": {"seconds": 400.0, "peak_rss_mib": 900, "result": {"seconds": 380.0}},
-        "nightly_full": {"seconds": 50.0, "peak_rss_mib": 2100, "result": {"seconds": 45.6}},
-        "nightly_short": {"seconds": 40.0, "peak_rss_mib": 700, "result": {"seconds": 38.0}},
+        "dbt_full": {"seconds": 400.0, "cpu_seconds": 500.0, "peak_rss_mib": 900,
+                     "result": {"seconds": 380.0}},
+        "nightly_full": {"seconds": 50.0, "cpu_seconds": 40.0, "peak_rss_mib": 2100,
+                         "result": {"seconds": 45.6}},
+        "nightly_short": {"seconds": 40.0, "cpu_seconds": 25.0, "peak_rss_mib": 700,
+                          "result": {"seconds": 38.0}},
         "demo": {"seconds": 200.0, "peak_rss_mib": 800,
                  "result": {"seconds": 199.0, "profile": "demo"}},
     }  # fmt: skip
@@ -114,6 +117,11 @@ def test_nightly_and_dbt_figures_against_their_targets(tmp_path: Path) -> None:
     assert got["full dbt build, 120 days of history"] == (380.0, None)
     assert got["nightly 120 ÷ 30 days of history"] == (1.2, True)  # 45.6 / 38.0
     assert got["nightly ÷ full dbt build"] == (0.12, False)  # 45.6 / 380 > 10%
+    # The same in CPU seconds of the step processes, without targets.
+    assert got["CPU: full dbt build, 120 days of history"] == (500.0, None)
+    assert got["CPU: nightly run (one day), 30 days of history"] == (25.0, None)
+    assert got["CPU: nightly 120 ÷ 30 days"] == (1.6, None)  # 40 / 25
+    assert got["CPU: nightly ÷ full dbt build"] == (0.08, None)  # 40 / 500
     assert got["tokenworth demo --profile demo end to end"] == (199.0, None)
     assert got["peak RSS: nightly_full"] == (2100, False)  # above 2 GiB
     assert got["peak RSS: dbt_full"] == (900, True)
