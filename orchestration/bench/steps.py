@@ -190,11 +190,16 @@ def _load_seconds(name: str, make_source: Callable[[], Any]) -> tuple[float, int
     """Extract, normalise and load the same source into a fresh DuckDB file."""
     import dlt
 
+    from orchestration.lib.warehouse import Warehouse
+
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         pipeline = dlt.pipeline(
             pipeline_name=f"bench_{name}",
             pipelines_dir=tmp,
-            destination=dlt.destinations.duckdb(f"{tmp}/bench.duckdb"),
+            # The destination the pipeline's runs use (same loader file format).
+            destination=Warehouse(
+                kind="duckdb", duckdb_path=Path(tmp) / "bench.duckdb"
+            ).dlt_destination(),
             dataset_name=f"raw_{name}",
         )
         started = time.perf_counter()

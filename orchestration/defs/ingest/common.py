@@ -28,7 +28,6 @@ from orchestration.lib.http import HttpClient, SourceError
 # DuckDB allows one writer process per file: every asset that writes the warehouse runs in
 # this pool (limit 1 in dagster.yaml / in-process runs are sequential anyway).
 WAREHOUSE_POOL = "warehouse"
-_NULL = "\x00"  # stands for None inside composite keys; never occurs in API strings
 
 
 def row_key(*parts: object) -> str:
@@ -36,8 +35,10 @@ def row_key(*parts: object) -> str:
 
     dlt makes primary-key columns NOT NULL, but a report's ``workspace_id`` is legitimately null
     (the default workspace), so grouped rows get one string key over all group columns.
+    A null part is empty: that is the key every warehouse holds, because the NUL marker used
+    before never arrived (dlt's SQL loader strips NUL from text). Null and "" share a key.
     """
-    return "|".join(_NULL if p is None else str(p) for p in parts)
+    return "|".join("" if p is None else str(p) for p in parts)
 
 
 def day_start(day: date) -> datetime:
