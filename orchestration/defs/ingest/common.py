@@ -8,12 +8,14 @@ dlt's extract step back into the source's own clear message.
 
 from __future__ import annotations
 
+import functools
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 import dagster as dg
 import dlt
@@ -28,6 +30,30 @@ from orchestration.lib.http import HttpClient, SourceError
 # DuckDB allows one writer process per file: every asset that writes the warehouse runs in
 # this pool (limit 1 in dagster.yaml / in-process runs are sequential anyway).
 WAREHOUSE_POOL = "warehouse"
+# Rows per item handed to dlt: its extract step pays a fixed cost per item (pipe step, hints,
+# writer call), so a list of rows costs about what one row does.
+ROWS_PER_ITEM = 1000
+P = ParamSpec("P")
+
+
+def in_lists(rows: Iterable[Any], size: int = ROWS_PER_ITEM) -> Iterator[list[Any]]:
+    """``rows`` in lists of at most ``size`` (never an empty list)."""
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def yields_lists(rows: Callable[P, Iterator[Any]]) -> Callable[P, Iterator[list[Any]]]:
+    """Make a row generator of a dlt resource yield lists of rows (see ``ROWS_PER_ITEM``).
+
+    Goes under ``@dlt.resource``: name, docstring and signature stay the resource's own.
+    """
+
+    @functools.wraps(rows)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[list[Any]]:
+        yield from in_lists(rows(*args, **kwargs))
+
+    return wrapper
 
 
 def row_key(*parts: object) -> str:

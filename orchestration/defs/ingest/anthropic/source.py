@@ -23,6 +23,7 @@ from orchestration.defs.ingest.common import (
     rfc3339,
     row_key,
     usd,
+    yields_lists,
 )
 from orchestration.lib.http import HttpClient, require
 
@@ -84,6 +85,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
             "tool_actions": {"data_type": "json"},
         },
     )
+    @yields_lists
     def claude_code_usage() -> Iterator[dict[str, Any]]:
         """Claude Code per actor, day and model (the system of record for Claude Code tokens).
 
@@ -125,6 +127,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
             "model_breakdown": {"data_type": "json"},
         },
     )
+    @yields_lists
     def claude_code_actor_days() -> Iterator[dict[str, Any]]:
         """Claude Code per actor and day: sessions, lines, commits, PRs, tool accept/reject."""
         for record in _claude_code_records(client, days):
@@ -156,6 +159,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
             ),
         ),
     )
+    @yields_lists
     def messages_usage() -> Iterator[dict[str, Any]]:
         """Messages API tokens per hour × (api key, model, workspace, account, service tier).
 
@@ -204,6 +208,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
             "amount_usd": usd(),
         },
     )
+    @yields_lists
     def cost_report() -> Iterator[dict[str, Any]]:
         """Daily billed cost by workspace and description; ``amount`` is cents as a string."""
         params: list[tuple[str, Any]] = [
@@ -239,11 +244,13 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
                 }
 
     @dlt.resource(name="users", primary_key="id", write_disposition="merge")
+    @yields_lists
     def users() -> Iterator[dict[str, Any]]:
         """Organisation members (GET /v1/organizations/users)."""
         yield from _listed(client, "/users", "users")
 
     @dlt.resource(name="api_keys", primary_key="id", write_disposition="merge")
+    @yields_lists
     def api_keys() -> Iterator[dict[str, Any]]:
         """API keys with workspace and creator (GET /v1/organizations/api_keys)."""
         yield from _listed(client, "/api_keys", "api_keys")

@@ -14,7 +14,7 @@ from typing import Any
 
 import dlt
 
-from orchestration.defs.ingest.common import columns, row_key, today_utc, usd
+from orchestration.defs.ingest.common import columns, row_key, today_utc, usd, yields_lists
 from orchestration.lib.http import HttpClient, Log, require
 
 VENDOR = "GitHub Copilot"
@@ -56,6 +56,7 @@ def copilot_source(
             **{name: {"data_type": "json"} for name in _JSON_FIELDS},
         },
     )
+    @yields_lists
     def user_day_metrics() -> Iterator[dict[str, Any]]:
         """Per user per day activity from the users-1-day report (NDJSON downloads)."""
         for day in days:
@@ -95,6 +96,7 @@ def copilot_source(
             json=("assigning_team", "organization"),
         ),
     )
+    @yields_lists
     def seats() -> Iterator[dict[str, Any]]:
         """Seat assignments with last activity, snapshotted by date (Link-header pagination)."""
         endpoint = "copilot/billing/seats"
@@ -127,6 +129,7 @@ def copilot_source(
             "price_per_unit": usd(),
         },
     )
+    @yields_lists
     def ai_credit_usage() -> Iterator[dict[str, Any]]:
         """AI-credit usage per day by product, SKU and model, in dollars."""
         endpoint = "settings/billing/ai_credit/usage"

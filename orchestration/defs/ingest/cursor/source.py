@@ -27,6 +27,7 @@ from orchestration.defs.ingest.common import (
     columns,
     day_bounds_ms_inclusive,
     today_utc,
+    yields_lists,
 )
 from orchestration.lib.http import HttpClient, MissingFieldError, require
 
@@ -191,6 +192,7 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
     snapshot = snapshot_day or today_utc()
 
     @dlt.resource(name="members", primary_key="email", write_disposition="merge")
+    @yields_lists
     def members() -> Iterator[dict[str, Any]]:
         """Team members (GET /teams/members); email is the join key to the other tables."""
         body = client.get_json("/teams/members", endpoint="teams/members")
@@ -213,6 +215,7 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
             boolean=("is_active",),
         ),
     )
+    @yields_lists
     def daily_usage() -> Iterator[dict[str, Any]]:
         """Per user per day activity (POST /teams/daily-usage-data), all members incl. inactive."""
         for first, last in chunks(days, MAX_RANGE_DAYS):
@@ -281,6 +284,7 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
             ),
         ),
     )
+    @yields_lists
     def spend() -> Iterator[dict[str, Any]]:
         """Current billing cycle spend per member (POST /teams/spend), snapshotted by date."""
         page = 1

@@ -19,7 +19,7 @@ from typing import Any
 
 import dlt
 
-from orchestration.defs.ingest.common import columns, day_start
+from orchestration.defs.ingest.common import columns, day_start, in_lists
 from orchestration.defs.ingest.github import queries
 from orchestration.lib.http import HttpClient, Log, SourceError, require
 
@@ -387,10 +387,14 @@ def github_source(
     pr_fetcher = fetcher or PullRequestFetcher(client, page_size=page_size, log=log)
 
     @dlt.resource(name="pull_request_nodes", selected=False)
-    def pull_request_nodes() -> Iterator[dict[str, Any]]:
-        """Complete pull-request nodes, fanned out to the tables below."""
-        for repo in repos or list_repositories(client, org):
-            yield from pr_fetcher.pull_requests(repo, since, until)
+    def pull_request_nodes() -> Iterator[list[dict[str, Any]]]:
+        """Complete pull-request nodes in lists, fanned out to the tables below (each table's
+        rows of a list of nodes go to dlt as one item: its cost per item is paid once)."""
+        yield from in_lists(
+            node
+            for repo in repos or list_repositories(client, org)
+            for node in pr_fetcher.pull_requests(repo, since, until)
+        )
 
     def child(name: str, key: tuple[str, ...], rows: Any, doc: str) -> Any:
         @dlt.transformer(
@@ -401,8 +405,9 @@ def github_source(
             write_disposition=_CHILD,
             columns=_CHILD_HINTS.get(name, {}),
         )
-        def _rows(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-            yield from rows(node)
+        def _rows(nodes: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+            if out := [row for node in nodes for row in rows(node)]:
+                yield out
 
         _rows.__doc__ = doc
         return _rows
@@ -424,9 +429,9 @@ def github_source(
             bigint=("author_database_id",),
         ),
     )
-    def pull_requests(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    def pull_requests(nodes: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         """Pull requests (latest state), with the totals of every nested connection."""
-        yield pull_request_row(node)
+        yield [pull_request_row(node) for node in nodes]
 
     return [
         pull_request_nodes,

@@ -13,7 +13,7 @@ from typing import Any
 
 import dlt
 
-from orchestration.defs.ingest.common import columns, day_start, row_key, usd
+from orchestration.defs.ingest.common import columns, day_start, row_key, usd, yields_lists
 from orchestration.lib.http import HttpClient, require
 
 VENDOR = "OpenAI Admin"
@@ -68,6 +68,7 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
             bigint=("input_cached_tokens", "input_cache_write_tokens", "input_uncached_tokens"),
         ),
     )
+    @yields_lists
     def completions_usage() -> Iterator[dict[str, Any]]:
         """Completions tokens per hour × (user, API key, model, project)."""
         endpoint = "usage/completions"
@@ -104,6 +105,7 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
             "amount_usd": usd(),
         },
     )
+    @yields_lists
     def costs() -> Iterator[dict[str, Any]]:
         """Billed cost per day × (line item, project), in dollars."""
         endpoint = "costs"
@@ -134,6 +136,7 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
                 }
 
     @dlt.resource(name="users", primary_key="id", write_disposition="merge")
+    @yields_lists
     def users() -> Iterator[dict[str, Any]]:
         """Organisation users (maps usage ``user_id`` to email)."""
         after: str | None = None
