@@ -20,6 +20,7 @@ from orchestration.defs.ingest.common import (
     cents_to_usd,
     columns,
     day_start,
+    in_lists,
     rfc3339,
     row_key,
     usd,
@@ -73,7 +74,13 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
     start = day_start(days[0])
     end = day_start(days[-1] + timedelta(days=1))  # ending_at is exclusive
 
-    @dlt.resource(
+    @dlt.resource(name="claude_code_records", selected=False)
+    def claude_code_records() -> Iterator[list[dict[str, Any]]]:
+        """Claude Code records of ``days``, fetched once for both tables below."""
+        yield from in_lists(_claude_code_records(client, days))
+
+    @dlt.transformer(
+        data_from=claude_code_records,
         name="claude_code_usage",
         primary_key=("usage_date", "actor_type", "actor_key", "remote", "model"),
         merge_key="usage_date",
@@ -86,13 +93,13 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
         },
     )
     @yields_lists
-    def claude_code_usage() -> Iterator[dict[str, Any]]:
+    def claude_code_usage(records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Claude Code per actor, day and model (the system of record for Claude Code tokens).
 
         ``core_metrics`` and ``tool_actions`` are actor-day values repeated on each model row;
         sum them from ``claude_code_actor_days`` instead.
         """
-        for record in _claude_code_records(client, days):
+        for record in records:
             for model_row in record.get("model_breakdown") or []:
                 tokens = require(model_row, "tokens", VENDOR, "usage_report/claude_code")
                 cost = model_row.get("estimated_cost") or {}
@@ -116,7 +123,8 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
                     },
                 }
 
-    @dlt.resource(
+    @dlt.transformer(
+        data_from=claude_code_records,
         name="claude_code_actor_days",
         primary_key=("usage_date", "actor_type", "actor_key", "remote"),
         merge_key="usage_date",
@@ -128,9 +136,9 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
         },
     )
     @yields_lists
-    def claude_code_actor_days() -> Iterator[dict[str, Any]]:
+    def claude_code_actor_days(records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Claude Code per actor and day: sessions, lines, commits, PRs, tool accept/reject."""
-        for record in _claude_code_records(client, days):
+        for record in records:
             metrics = record.get("core_metrics") or {}
             lines = metrics.get("lines_of_code") or {}
             extra = {k: v for k, v in record.items() if k not in ("actor", "core_metrics", "date")}
@@ -255,7 +263,15 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
         """API keys with workspace and creator (GET /v1/organizations/api_keys)."""
         yield from _listed(client, "/api_keys", "api_keys")
 
-    return [claude_code_usage, claude_code_actor_days, messages_usage, cost_report, users, api_keys]
+    return [
+        claude_code_records,
+        claude_code_usage,
+        claude_code_actor_days,
+        messages_usage,
+        cost_report,
+        users,
+        api_keys,
+    ]
 
 
 _ACTOR_HINTS = columns(
