@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any, ParamSpec
+from typing import Any, ParamSpec, TypeVar
 
 import dagster as dg
 import dlt
@@ -34,6 +35,7 @@ WAREHOUSE_POOL = "warehouse"
 # writer call), so a list of rows costs about what one row does.
 ROWS_PER_ITEM = 1000
 P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def in_lists(rows: Iterable[Any], size: int = ROWS_PER_ITEM) -> Iterator[list[Any]]:
@@ -41,6 +43,21 @@ def in_lists(rows: Iterable[Any], size: int = ROWS_PER_ITEM) -> Iterator[list[An
     it = iter(rows)
     while batch := list(islice(it, size)):
         yield batch
+
+
+def prefetched(items: Iterable[T]) -> Iterator[T]:
+    """``items``, each produced on a background thread while the caller handles the previous one.
+
+    For HTTP pages: the next page downloads while dlt extracts this one. The producer must be
+    the only user of its HTTP client. Its exceptions are raised here, unchanged.
+    """
+    it = iter(items)
+    end = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch") as pool:
+        pending = pool.submit(next, it, end)
+        while (item := pending.result()) is not end:
+            pending = pool.submit(next, it, end)
+            yield item  # type: ignore[misc]
 
 
 def yields_lists(rows: Callable[P, Iterator[Any]]) -> Callable[P, Iterator[list[Any]]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import dlt
 
-from orchestration.defs.ingest.common import columns, day_start, in_lists
+from orchestration.defs.ingest.common import columns, day_start, in_lists, prefetched
 from orchestration.defs.ingest.github import queries
 from orchestration.lib.http import HttpClient, Log, SourceError, require
 
@@ -388,13 +388,18 @@ def github_source(
 
     @dlt.resource(name="pull_request_nodes", selected=False)
     def pull_request_nodes() -> Iterator[list[dict[str, Any]]]:
-        """Complete pull-request nodes in lists, fanned out to the tables below (each table's
-        rows of a list of nodes go to dlt as one item: its cost per item is paid once)."""
-        yield from in_lists(
+        """Complete pull-request nodes, a page at a time, fanned out to the tables below.
+
+        Each table's rows of a page go to dlt as one item (its cost per item is paid once),
+        and the next page downloads while dlt extracts this one (only that thread uses
+        ``client``: every table of this source comes from these nodes).
+        """
+        nodes = (
             node
             for repo in repos or list_repositories(client, org)
             for node in pr_fetcher.pull_requests(repo, since, until)
         )
+        yield from prefetched(in_lists(nodes, size=page_size))
 
     def child(name: str, key: tuple[str, ...], rows: Any, doc: str) -> Any:
         @dlt.transformer(
