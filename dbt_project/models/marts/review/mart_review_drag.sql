@@ -19,12 +19,10 @@ per_pull_request as (
         hours_to_first_review,
         hours_to_merge,
         review_rounds,
-        cast(
-            (
-                {{ var('review_minutes_per_review') }} * review_count
-                + {{ var('review_minutes_per_comment') }} * review_comment_count
-            ) * {{ var('reviewer_hourly_usd') }} as decimal(38, 12)
-        ) / 60 as review_cost_usd,
+        -- Minutes, not dollars: DuckDB divides a decimal into a double, and a sum of doubles
+        -- depends on the order rows arrive in. The sum of minutes is exact; dollars come once.
+        {{ var('review_minutes_per_review') }} * review_count
+        + {{ var('review_minutes_per_comment') }} * review_comment_count as review_minutes,
         case when merged_at is not null then 1 else 0 end as is_merged
 
     from pull_requests
@@ -43,8 +41,14 @@ final as (
         cast(avg(hours_to_first_review) as double precision) as avg_hours_to_first_review,
         cast(avg(review_rounds) as double precision) as avg_review_rounds,
         cast(avg(hours_to_merge) as double precision) as avg_hours_to_merge,
-        cast(sum(review_cost_usd) as decimal(38, 12)) as review_cost_usd,
-        cast(sum(review_cost_usd) / count(*) as decimal(38, 12)) as review_cost_per_pr_usd
+        cast(
+            cast(sum(review_minutes) * {{ var('reviewer_hourly_usd') }} as decimal(38, 12)) / 60
+            as decimal(38, 12)
+        ) as review_cost_usd,
+        cast(
+            cast(sum(review_minutes) * {{ var('reviewer_hourly_usd') }} as decimal(38, 12))
+            / (60 * count(*)) as decimal(38, 12)
+        ) as review_cost_per_pr_usd
 
     from per_pull_request
 
