@@ -9,8 +9,6 @@ each other's tables.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +18,7 @@ from typing import Any
 import pytest
 
 from orchestration.lib.warehouse import parse_warehouse_url
-from tests.warehouse.fixtures import REPO_ROOT, DbtRunner, RawWarehouse, extract_tiny
+from tests.warehouse.fixtures import DbtRunner, RawWarehouse, dbt_runner_with_env, extract_tiny
 
 
 @dataclass
@@ -47,31 +45,7 @@ class PostgresWarehouse:
 
 def postgres_dbt_runner(url: str, work_dir: Path) -> DbtRunner:
     """``dbt <args>`` on the postgres target of ``url``, target/log paths under ``work_dir``."""
-    env_vars = parse_warehouse_url(url).dbt_env()
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        executable = Path(sys.executable).parent / "dbt"
-        return subprocess.run(
-            [
-                str(executable) if executable.exists() else "dbt",
-                *args,
-                "--project-dir",
-                ".",
-                "--profiles-dir",
-                "dbt_project",
-                "--target-path",
-                str(work_dir / "target"),
-                "--log-path",
-                str(work_dir / "logs"),
-            ],
-            cwd=REPO_ROOT,
-            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env_vars},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-
-    return run
+    return dbt_runner_with_env(parse_warehouse_url(url).dbt_env(), work_dir)
 
 
 @pytest.fixture(scope="session")

@@ -83,14 +83,20 @@ class Warehouse:
 def dbt_runner(path: Path, work_dir: Path, project_dir: Path = REPO_ROOT) -> DbtRunner:
     """``dbt <args>`` on the warehouse at ``path`` with target/log paths under ``work_dir``
     (``project_dir``: a copy of the project, for tests that change models or seeds)."""
+    return dbt_runner_with_env(
+        {"TOKENWORTH_DBT_TARGET": "duckdb", "TOKENWORTH_DUCKDB_PATH": str(path)},
+        work_dir,
+        project_dir,
+    )
+
+
+def dbt_runner_with_env(
+    target_env: dict[str, str], work_dir: Path, project_dir: Path = REPO_ROOT
+) -> DbtRunner:
+    """``dbt <args>`` with ``target_env`` (which warehouse: the profile reads these variables),
+    target/log paths under ``work_dir``."""
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {
-            **os.environ,
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "TOKENWORTH_DBT_TARGET": "duckdb",
-            "TOKENWORTH_DUCKDB_PATH": str(path),
-        }
         executable = Path(sys.executable).parent / "dbt"
         return subprocess.run(
             [
@@ -106,7 +112,7 @@ def dbt_runner(path: Path, work_dir: Path, project_dir: Path = REPO_ROOT) -> Dbt
                 str(work_dir / "logs"),
             ],
             cwd=project_dir,
-            env=env,
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **target_env},
             capture_output=True,
             text=True,
             check=False,
