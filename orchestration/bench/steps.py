@@ -323,14 +323,14 @@ def step_extract(p: Params) -> dict[str, Any]:
 def step_dbt(p: Params) -> dict[str, Any]:
     """``dbt build`` of every model and test over the history days (what a backfill runs)."""
     from orchestration.defs.transform.assets import dbt_build_args
-    from orchestration.defs.transform.project import dbt_executable
+    from orchestration.defs.transform.project import dbt_executable, dbt_window_env
 
     first = date.fromisoformat(p["first"])
     end = date.fromisoformat(p["last"]) + timedelta(days=1)
     target = Path(os.environ["DBT_TARGET_PATH"]) / "full-build"
     args = [
         dbt_executable(),
-        *dbt_build_args(first, end),
+        *dbt_build_args(),
         "--project-dir",
         str(REPO_ROOT),
         "--profiles-dir",
@@ -341,7 +341,8 @@ def step_dbt(p: Params) -> dict[str, Any]:
         str(target),
     ]
     started = time.perf_counter()
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    env = {**os.environ, **dbt_window_env(first, end)}
+    done = subprocess.run(args, capture_output=True, text=True, check=False, env=env)
     seconds = time.perf_counter() - started
     results_file = target / "run_results.json"
     if done.returncode not in (0, 1) or not results_file.exists():

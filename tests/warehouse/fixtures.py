@@ -94,9 +94,9 @@ def dbt_runner_with_env(
     target_env: dict[str, str], work_dir: Path, project_dir: Path = REPO_ROOT
 ) -> DbtRunner:
     """``dbt <args>`` with ``target_env`` (which warehouse: the profile reads these variables),
-    target/log paths under ``work_dir``."""
+    target/log paths under ``work_dir``; ``env`` adds variables to one call (a day window)."""
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         executable = Path(sys.executable).parent / "dbt"
         return subprocess.run(
             [
@@ -112,7 +112,12 @@ def dbt_runner_with_env(
                 str(work_dir / "logs"),
             ],
             cwd=project_dir,
-            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **target_env},
+            env={
+                **os.environ,
+                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+                **target_env,
+                **(env or {}),
+            },
             capture_output=True,
             text=True,
             check=False,
@@ -121,9 +126,12 @@ def dbt_runner_with_env(
     return run
 
 
-def build_usage(dbt: DbtRunner, *extra: str) -> subprocess.CompletedProcess[str]:
+def build_usage(
+    dbt: DbtRunner, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``dbt build`` of the usage side; tests that also need unselected models are left out."""
-    return dbt("build", "--select", *USAGE_SELECTION, "--indirect-selection", "cautious", *extra)
+    selection = ("--select", *USAGE_SELECTION, "--indirect-selection", "cautious")
+    return dbt("build", *selection, *extra, env=env)
 
 
 def _extract(first: date, last: date) -> None:

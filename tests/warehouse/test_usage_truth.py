@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from orchestration.defs.transform.project import dbt_window_env
 from tests.warehouse.fixtures import Warehouse, build_usage, dbt_runner
 
 pytestmark = pytest.mark.slow
@@ -232,7 +233,7 @@ def test_unresolved_usage_is_kept_not_dropped(built_warehouse: Warehouse) -> Non
     assert unresolved_cost > 0
 
 
-def test_rebuild_and_incremental_day_leave_facts_identical(
+def test_rebuild_and_incremental_days_leave_facts_identical(
     built_warehouse: Warehouse, tmp_path: Path
 ) -> None:
     path = tmp_path / "warehouse.duckdb"
@@ -244,12 +245,24 @@ def test_rebuild_and_incremental_day_leave_facts_identical(
     assert done.returncode == 0, done.stdout[-6000:]
     assert _facts_snapshot(path) == before
 
-    # One partition, as Dagster runs it: the window is a day (plus the documented lookback).
+    # One partition, as Dagster runs it (the window in environment variables, plus the
+    # documented lookback), re-run after the later days are loaded. (A session running past the
+    # window's last midnight is int_usage_records_sessionized's unit test: tiny has none.)
     day = _ts(built_warehouse.truth["start"] + "T00:00:00Z").date() + timedelta(days=5)
-    window = f'{{"min_date": "{day}", "max_date": "{day + timedelta(days=1)}"}}'
-    done = build_usage(dbt, "--vars", window)
+    done = build_usage(dbt, env=dbt_window_env(day, day + timedelta(days=1)))
     assert done.returncode == 0, done.stdout[-6000:]
     assert _facts_snapshot(path) == before
+    compiled = tmp_path / "target/compiled/tokenworth/dbt_project/models/facts/usage"
+    assert f"cast('{day}' as date)" in (compiled / "fct_ai_usage.sql").read_text()
+
+    # `--vars` still set the window by hand, and win over the environment.
+    day += timedelta(days=1)
+    window = f'{{"min_date": "{day}", "max_date": "{day + timedelta(days=1)}"}}'
+    ignored = dbt_window_env(date(2000, 1, 1), date(2000, 1, 2))
+    done = build_usage(dbt, "--vars", window, env=ignored)
+    assert done.returncode == 0, done.stdout[-6000:]
+    assert _facts_snapshot(path) == before
+    assert f"cast('{day}' as date)" in (compiled / "fct_ai_usage.sql").read_text()
 
 
 def test_seat_costs_cover_copilot_seats_and_cursor_members(built_warehouse: Warehouse) -> None:

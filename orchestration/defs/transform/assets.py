@@ -3,12 +3,12 @@
 Every model is one asset; dbt sources map to the dlt assets that load them (``meta.dagster.
 asset_key`` on each source), and dbt tests become asset checks. The models share the daily
 partitions of the raw assets with single-run backfills: a run over a range of days is one
-``dbt build`` whose ``min_date``/``max_date`` vars bound what the incremental facts rebuild,
+``dbt build`` whose window (``min_date``/``max_date``) bounds what the incremental facts rebuild,
 while tables downstream rebuild in full (they are small next to the facts).
 """
 
+import os
 from collections.abc import Iterator, Mapping
-from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -23,20 +23,14 @@ from dagster_dbt import (
 from orchestration.defs.ingest.common import WAREHOUSE_POOL
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.transform.project import dbt_project, prepare_manifest
+from orchestration.defs.transform.project import dbt_project, dbt_window_env, prepare_manifest
 
 
-def dbt_build_args(first_day: date, end_day: date, full_refresh: bool = False) -> list[str]:
-    """``dbt build`` for the half-open window of days [first_day, end_day)."""
-    args = [
-        "build",
-        # Unit tests check the models' logic, not the night's data: CI runs them (`make test`),
-        # the nightly run need not pay for them on every partition.
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        f'{{"min_date": "{first_day.isoformat()}", "max_date": "{end_day.isoformat()}"}}',
-    ]
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """``dbt build`` as a run executes it (the window of days comes from ``dbt_window_env``)."""
+    # Unit tests check the models' logic, not the night's data: CI runs them (`make test`),
+    # the nightly run need not pay for them on every partition.
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
     return args
@@ -80,5 +74,18 @@ def tokenworth_dbt(
     # (dbt_project/profiles.yml); the resource resolves the URL when the run starts.
     warehouse.warehouse().export_dbt_env()
     window = context.partition_time_window
-    args = dbt_build_args(window.start.date(), window.end.date(), config.full_refresh)
-    yield from dbt.cli(args, context=context).stream()
+    # DbtCliResource takes no env: dbt inherits this process's environment when it starts, and
+    # the window is taken back out at once so nothing else in the process (a later run, a test)
+    # sees it.
+    window_env = dbt_window_env(window.start.date(), window.end.date())
+    previous = {name: os.environ.get(name) for name in window_env}
+    os.environ.update(window_env)
+    try:
+        invocation = dbt.cli(dbt_build_args(config.full_refresh), context=context)
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    yield from invocation.stream()

@@ -1,10 +1,12 @@
 """The dbt project (``dbt_project.yml`` at the repository root, models in ``dbt_project/``)."""
 
 import os
+import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtProject
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -32,7 +34,31 @@ def prepare_manifest(force: bool = False) -> Path:
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     stale = os.environ.get("DAGSTER_IS_DEV_CLI")  # `dagster dev` reloads after edits
     if force or stale or not dbt_project.manifest_path.exists():
-        DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()).cli(
-            ["parse", "--quiet"], target_path=dbt_project.target_path
-        ).wait()
+        # dbt itself, not DbtCliResource.cli: that first runs `dbt --version` and sets up an
+        # adapter (about 5 s together), which a parse needs neither of.
+        target = REPO_ROOT / dbt_project.target_path
+        command = [
+            *(dbt_executable(), "parse", "--quiet", "--project-dir", str(REPO_ROOT)),
+            *("--profiles-dir", str(REPO_ROOT / "dbt_project"), "--target-path", str(target)),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            output = "\n".join((done.stdout + done.stderr).strip().splitlines()[-20:])
+            raise RuntimeError(
+                f"dbt could not parse the project in {REPO_ROOT} "
+                f"(exit {done.returncode}):\n{output}"
+            )
     return dbt_project.manifest_path
+
+
+def dbt_window_env(first_day: date, end_day: date) -> dict[str, str]:
+    """The half-open window of days [first_day, end_day) the incremental facts rebuild.
+
+    Environment variables, not ``--vars``: dbt discards its saved parse whenever ``--vars``
+    change, so a window passed as vars (new every night) re-parsed the whole project on every
+    run; the macros in ``macros/usage/usage_window.sql`` read these instead.
+    """
+    return {
+        "TOKENWORTH_DBT_MIN_DATE": first_day.isoformat(),
+        "TOKENWORTH_DBT_MAX_DATE": end_day.isoformat(),
+    }

@@ -7,9 +7,10 @@
 
 {#-
     Incremental by day like fct_ai_usage: rebuilds the sessions that start in
-    [min_date - usage_lookback_days, max_date) from usage re-read one day earlier, so sessions
-    crossing midnight (or a partition boundary) are rebuilt whole. A session longer than the
-    lookback is the documented limit: run a full refresh after backfilling older days.
+    [min_date - usage_lookback_days, max_date) from usage re-read one day earlier and one day
+    later, so sessions crossing midnight (or a partition boundary, also when an older day is
+    re-run after later days loaded) are rebuilt whole. A session longer than a day past the
+    window's edge is the documented limit: run a full refresh after backfilling older days.
 -#}
 
 with
@@ -18,7 +19,7 @@ usage_records as (
 
     select * from {{ ref('fct_ai_usage') }}
 
-    where {{ in_usage_window('usage_date', var('usage_lookback_days', 3) + 1) }}
+    where {{ in_usage_window('usage_date', var('usage_lookback_days', 3) + 1, 1) }}
 
 ),
 

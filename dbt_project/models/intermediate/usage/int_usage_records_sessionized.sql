@@ -6,8 +6,9 @@
       threshold stays in the session). Hourly buckets are coarse: consecutive non-empty hours
       touch (gap 0) and form one session; an empty hour in between (gap 60 min) splits.
     * User-days (Claude Code, Copilot): the vendor only gives a user-day, which is the session.
-    Reads the fact's window plus one more day, so the first sessions of the window see their
-    predecessors (a session can cross midnight); fct_ai_sessions keeps the window's sessions.
+    Reads the fact's window plus one day before and one after, so the first sessions of the
+    window see their predecessors and the last ones their records past midnight (a session can
+    cross midnight); fct_ai_sessions keeps the window's sessions.
 -#}
 
 with
@@ -16,7 +17,7 @@ usage_records as (
 
     select * from {{ ref('fct_ai_usage') }}
 
-    where {{ in_usage_window('usage_date', var('usage_lookback_days', 3) + 1) }}
+    where {{ in_usage_window('usage_date', var('usage_lookback_days', 3) + 1, 1) }}
 
 ),
 
