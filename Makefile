@@ -10,10 +10,12 @@ export DAGSTER_HOME ?= $(CURDIR)/.tokenworth/dagster
 
 .PHONY: install demo test lint fix parse dev bench clean
 
+# Byte-compiled at install: where PYTHONDONTWRITEBYTECODE is set (CI images often do), every dbt,
+# Dagster and test process would otherwise compile dbt, Dagster and dlt from source again.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
