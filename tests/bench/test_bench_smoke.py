@@ -104,9 +104,9 @@ def test_nightly_and_dbt_figures_against_their_targets(tmp_path: Path) -> None:
                   out=tmp_path / "b.json", work=tmp_path)  # fmt: skip
     bench.results = {
         "dbt_full": {"seconds": 400.0, "cpu_seconds": 500.0, "peak_rss_mib": 900,
-                     "result": {"seconds": 380.0}},
+                     "result": {"seconds": 380.0, "dbt_elapsed_seconds": 360.0}},
         "nightly_full": {"seconds": 50.0, "cpu_seconds": 40.0, "peak_rss_mib": 2100,
-                         "result": {"seconds": 45.6}},
+                         "result": {"seconds": 45.6, "dbt_elapsed_seconds": 18.0}},
         "nightly_short": {"seconds": 40.0, "cpu_seconds": 25.0, "peak_rss_mib": 700,
                           "result": {"seconds": 38.0}},
         "demo": {"seconds": 200.0, "peak_rss_mib": 800,
@@ -117,6 +117,9 @@ def test_nightly_and_dbt_figures_against_their_targets(tmp_path: Path) -> None:
     assert got["full dbt build, 120 days of history"] == (380.0, None)
     assert got["nightly 120 ÷ 30 days of history"] == (1.2, True)  # 45.6 / 38.0
     assert got["nightly ÷ full dbt build"] == (0.12, False)  # 45.6 / 380 > 10%
+    # The transform alone, by dbt's own elapsed time.
+    assert got["nightly's dbt build (dbt's elapsed time)"] == (18.0, None)
+    assert got["nightly's dbt build ÷ full dbt build (dbt's elapsed time)"] == (0.05, None)
     # The same in CPU seconds of the step processes, without targets.
     assert got["CPU: full dbt build, 120 days of history"] == (500.0, None)
     assert got["CPU: nightly run (one day), 30 days of history"] == (25.0, None)
