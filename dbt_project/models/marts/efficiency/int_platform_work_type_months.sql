@@ -117,8 +117,7 @@ outcomes as (
         durability.effective_lines_added,
         durability.lines_surviving,
         durability.status as durability_status,
-        {{ var('review_minutes_per_review') }} * pull_requests.review_count
-        + {{ var('review_minutes_per_comment') }} * pull_requests.review_comment_count
+        {{ review_minutes('pull_requests.review_count', 'pull_requests.review_comment_count') }}
             as review_minutes,
         rework_costs.review_cost_usd,
         rework_costs.repair_cost_usd

@@ -21,8 +21,7 @@ per_pull_request as (
         review_rounds,
         -- Minutes, not dollars: DuckDB divides a decimal into a double, and a sum of doubles
         -- depends on the order rows arrive in. The sum of minutes is exact; dollars come once.
-        {{ var('review_minutes_per_review') }} * review_count
-        + {{ var('review_minutes_per_comment') }} * review_comment_count as review_minutes,
+        {{ review_minutes('review_count', 'review_comment_count') }} as review_minutes,
         case when merged_at is not null then 1 else 0 end as is_merged
 
     from pull_requests

@@ -79,10 +79,8 @@ costed as (
         pull_requests.pull_request_id,
         coalesce(ai_cost.ai_cost_usd, 0) as ai_cost_usd,
         cast(
-            (
-                {{ var('review_minutes_per_review') }} * pull_requests.review_count
-                + {{ var('review_minutes_per_comment') }} * pull_requests.review_comment_count
-            ) * {{ var('reviewer_hourly_usd') }} as decimal(38, 12)
+            {{ review_minutes('pull_requests.review_count', 'pull_requests.review_comment_count') }}
+            * {{ var('reviewer_hourly_usd') }} as decimal(38, 12)
         ) / 60 as review_cost_usd
 
     from pull_requests
