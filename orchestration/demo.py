@@ -11,7 +11,6 @@ The terminal shows one line per finished step with its time; Dagster's and dbt's
 """
 
 import os
-import shlex
 import sys
 import threading
 import time
@@ -51,9 +50,7 @@ def run_demo(profile: str, home: Path, seed: int) -> int:
     )
     server = SandboxServer(world).start()
     try:
-        for line in server.exports(clone_url_template(out)):
-            name, value = line.removeprefix("export ").split("=", 1)
-            os.environ[name] = shlex.split(value)[0]
+        os.environ.update(server.environment(clone_url_template(out)))
         os.environ["TOKENWORTH_PEOPLE_FILE"] = str(out / "people.csv")
         os.environ["TOKENWORTH_HOME"] = str(home)
         os.environ.pop("TOKENWORTH_WAREHOUSE_URL", None)  # the demo writes its own DuckDB file

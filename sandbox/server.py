@@ -178,8 +178,8 @@ class SandboxServer:
     ) -> None:
         self.stop()
 
-    def exports(self, clone_url_template: str | None = None) -> list[str]:
-        """``export VAR=value`` lines that point the pipeline at this server.
+    def environment(self, clone_url_template: str | None = None) -> dict[str, str]:
+        """The variables that point the pipeline at this server.
 
         ``clone_url_template`` (e.g. ``file:///tmp/repos/{repo}.git``) adds
         ``TOKENWORTH_GIT_CLONE_URL`` for the git mirrors the repository writer produced.
@@ -197,6 +197,11 @@ class SandboxServer:
         }
         if clone_url_template:
             values["TOKENWORTH_GIT_CLONE_URL"] = clone_url_template
+        return values
+
+    def exports(self, clone_url_template: str | None = None) -> list[str]:
+        """:meth:`environment` as ``export VAR=value`` lines for a shell."""
+        values = self.environment(clone_url_template)
         return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
     # --- statistics ------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import pickle
-import shlex
 import sys
 from pathlib import Path
 
@@ -28,10 +27,7 @@ def main(argv: list[str]) -> int:
         wait_ready = getattr(server, "wait_ready", None)
         if wait_ready is not None:
             wait_ready()
-        exports = {}
-        for line in server.exports():
-            name, value = line.removeprefix("export ").split("=", 1)
-            exports[name] = shlex.split(value)[0]
+        exports = server.environment()
         sys.stdout.write(json.dumps({"url": server.url, "exports": exports}) + "\n")
         sys.stdout.flush()
         sys.stdin.read()  # returns when the parent closes the pipe (or dies)

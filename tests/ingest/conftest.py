@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -107,9 +106,8 @@ def make_env(
         servers.append(server)
         home = tmp_path_factory.mktemp("home")
         template = f"file://{tiny_sandbox.repos_dir}/git/{{repo}}.git"
-        for line in server.exports(template):
-            name, value = line.removeprefix("export ").split("=", 1)
-            monkeypatch.setenv(name, shlex.split(value)[0])
+        for name, value in server.environment(template).items():
+            monkeypatch.setenv(name, value)
         monkeypatch.setenv("TOKENWORTH_HOME", str(home))
         monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
         (home / "dagster").mkdir()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -114,9 +113,7 @@ def crashed_then_rerun(
         for key, value in os.environ.items()
         if key not in ("TOKENWORTH_WAREHOUSE_URL", "TOKENWORTH_GITHUB_REPOS", "DAGSTER_HOME")
     }
-    for line in server.exports(f"file://{out}/git/{{repo}}.git"):
-        name, value = line.removeprefix("export ").split("=", 1)
-        env[name] = shlex.split(value)[0]
+    env.update(server.environment(f"file://{out}/git/{{repo}}.git"))
     env.update(
         TOKENWORTH_HOME=str(home),
         TOKENWORTH_PEOPLE_FILE=str(out / "people.csv"),

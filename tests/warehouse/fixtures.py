@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -180,9 +179,8 @@ def extract_tiny(out: Path, home: Path, warehouse_url: str | None = None) -> Raw
     server = SandboxServer(world).start()
     try:
         with pytest.MonkeyPatch.context() as mp:
-            for line in server.exports(f"file://{out}/git/{{repo}}.git"):
-                name, value = line.removeprefix("export ").split("=", 1)
-                mp.setenv(name, shlex.split(value)[0])
+            for name, value in server.environment(f"file://{out}/git/{{repo}}.git").items():
+                mp.setenv(name, value)
             mp.setenv("TOKENWORTH_HOME", str(home))
             mp.setenv("DAGSTER_HOME", str(home / "dagster"))
             (home / "dagster").mkdir(parents=True)
