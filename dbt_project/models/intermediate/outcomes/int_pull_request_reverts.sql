@@ -1,3 +1,8 @@
+-- A table, not a view: its matching of revert titles and commits over every pull request is
+-- slow to repeat, and its tests and int_pull_requests_enriched each read it (on the large
+-- profile its two relationship tests took 36 s as a view).
+{{ config(materialized='table') }}
+
 -- One row per (reverted pull request, reverting pull request), with the rule(s) that tied them
 -- (METRICS.md "Reverts"): a commit of the reverting PR says `This reverts commit <sha>` naming a
 -- commit of the reverted PR (its branch commits or its merge commit); the reverting PR's head

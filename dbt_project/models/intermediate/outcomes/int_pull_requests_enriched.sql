@@ -1,3 +1,8 @@
+-- A table, not a view like the rest of this layer: five facts and three tests read it, and as
+-- a view each of them recomputed every join below (on the large profile, 65 s in its three tests
+-- alone and most of the five facts' time).
+{{ config(materialized='table') }}
+
 -- One row per pull request: the staging row joined with its people, work type, review,
 -- timeline, commit, revert, marker and size facts. `fct_pull_requests` publishes it with the
 -- platforms its attributed sessions add; attribution reads the development window from here.
