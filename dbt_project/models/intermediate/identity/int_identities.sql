@@ -1,3 +1,8 @@
+-- A table, not a view like the rest of this layer: it reads every usage record and commit, and
+-- five models and seven tests read it (as a view, a build scanned all of history twelve times,
+-- and a nightly's window-bounded usage models still scanned it all through here).
+{{ config(materialized='table') }}
+
 {#-
     Every identity seen anywhere (roster, vendor users/members/keys, usage records) mapped to
     one person. Resolution goes through an *anchor*: the email (or GitHub login) the identity

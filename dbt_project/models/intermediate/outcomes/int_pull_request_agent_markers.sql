@@ -1,3 +1,7 @@
+-- A table, not a view: matching marker patterns against every commit message is read by four
+-- models and five tests, each of which recomputed it as a view.
+{{ config(materialized='table') }}
+
 -- One row per (pull request, platform, marker type, pattern) found on the pull request: in its
 -- commits' messages, its body, its author, its commits' authors, its head branch or its labels.
 

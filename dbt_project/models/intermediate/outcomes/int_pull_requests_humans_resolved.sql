@@ -1,3 +1,7 @@
+-- A table, not a view: its trailer matching (commit messages against every known identity) ran
+-- again in each of its two tests (9 s of them on the large profile).
+{{ config(materialized='table') }}
+
 -- One row per pull request with the person behind it: the PR author's GitHub login resolved
 -- through `int_identities`; for PRs opened by an agent's bot account (e.g. the Copilot coding
 -- agent) the human who started the agent, found in the `Co-authored-by:` trailer the agent
