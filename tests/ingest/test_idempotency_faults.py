@@ -186,3 +186,21 @@ def test_credentials_never_reach_disk_or_logs(
         if path.is_file():
             data = path.read_bytes()
             assert not any(s.encode() in data for s in secrets), path
+
+
+def test_a_repository_that_cannot_be_mirrored_fails_the_mirrors_step_by_name(
+    make_env: Any,
+) -> None:
+    repos = sorted(r.full_name for r in make_env().world.repositories)
+    env = make_env(
+        overrides={"TOKENWORTH_GITHUB_REPOS": ",".join([repos[0], "acme/gone", *repos[1:]])}
+    )
+    summary = env.run(env.day(1))
+    message = ingest_failures(summary)["git__mirrors"]
+    assert f"1 of {len(repos) + 1} git mirrors failed" in message
+    assert "git clone of acme/gone failed" in message
+    assert "TOKENWORTH_GIT_CLONE_URL" in message
+    # The mirrors that could be updated were, in parallel with the one that failed.
+    for repo in repos:
+        owner, name = repo.split("/")
+        assert (env.home / "git" / owner / f"{name}.git" / "HEAD").exists()
