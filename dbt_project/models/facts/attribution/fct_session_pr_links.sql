@@ -101,28 +101,59 @@ by_branch as (
 
 ),
 
+marker_windows as (
+
+    -- A marked PR's window once per person it links through: its author and, for a PR an agent
+    -- opened, the human who started the agent. Two equi-joinable rows instead of an `or` in the
+    -- sessions join, which could only be evaluated against every session of the platform.
+    select
+        windows.pull_request_id,
+        marker_platforms.platform,
+        windows.person_id as linked_person_id,
+        windows.dev_window_start_at,
+        windows.dev_window_end_at
+
+    from windows
+
+    inner join marker_platforms
+        on windows.pull_request_id = marker_platforms.pull_request_id
+
+    where windows.person_id is not null
+
+    union
+
+    select
+        windows.pull_request_id,
+        marker_platforms.platform,
+        windows.agent_starter_person_id as linked_person_id,
+        windows.dev_window_start_at,
+        windows.dev_window_end_at
+
+    from windows
+
+    inner join marker_platforms
+        on windows.pull_request_id = marker_platforms.pull_request_id
+
+    where windows.agent_starter_person_id is not null
+
+),
+
 by_marker_window as (
 
     select
         linkable_sessions.session_id,
-        windows.pull_request_id,
+        marker_windows.pull_request_id,
         'marker_window' as attribution_method,
         2 as confidence_rank
 
     from linkable_sessions
 
-    inner join marker_platforms
-        on linkable_sessions.platform = marker_platforms.platform
-
-    inner join windows
+    inner join marker_windows
         on
-            marker_platforms.pull_request_id = windows.pull_request_id
-            and (
-                linkable_sessions.person_id = windows.person_id
-                or linkable_sessions.person_id = windows.agent_starter_person_id
-            )
-            and linkable_sessions.started_at <= windows.dev_window_end_at
-            and linkable_sessions.ended_at >= windows.dev_window_start_at
+            linkable_sessions.platform = marker_windows.platform
+            and linkable_sessions.person_id = marker_windows.linked_person_id
+            and linkable_sessions.started_at <= marker_windows.dev_window_end_at
+            and linkable_sessions.ended_at >= marker_windows.dev_window_start_at
 
 ),
 
