@@ -265,6 +265,41 @@ def test_rebuild_and_incremental_days_leave_facts_identical(
     assert f"cast('{day}' as date)" in (compiled / "fct_ai_usage.sql").read_text()
 
 
+def test_a_windowed_run_tests_its_days_and_a_full_run_tests_every_row(
+    built_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    # The usage models' data tests read only the window's days (and its lookback) when a run
+    # has one (macros/testing/get_where_subquery.sql): a nightly run does not re-test history.
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse.path, path)
+    dbt = dbt_runner(path, tmp_path)
+    start = _ts(built_warehouse.truth["start"] + "T00:00:00Z").date()
+    old_day, day = start, start + timedelta(days=8)  # both have usage on tiny
+    window = dbt_window_env(day, day + timedelta(days=1))  # tests days 5..8 (lookback 3)
+    unique_test = ("--select", "fct_ai_usage,test_name:unique")
+
+    def duplicate_a_row_of(usage_date: date) -> None:
+        with duckdb.connect(str(path)) as con:
+            con.execute(
+                "insert into core.fct_ai_usage select * from core.fct_ai_usage "
+                "where usage_date = ? limit 1",
+                [usage_date],
+            )
+
+    duplicate_a_row_of(old_day)
+    windowed = dbt("test", *unique_test, env=window)
+    assert windowed.returncode == 0, windowed.stdout[-3000:]
+    assert "PASS=1 " in windowed.stdout
+    full = dbt("test", *unique_test)
+    assert full.returncode == 1
+    assert "FAIL 1 unique_fct_ai_usage_usage_id" in full.stdout
+
+    duplicate_a_row_of(day)
+    windowed = dbt("test", *unique_test, env=window)
+    assert windowed.returncode == 1
+    assert "FAIL 1 unique_fct_ai_usage_usage_id" in windowed.stdout
+
+
 def test_seat_costs_cover_copilot_seats_and_cursor_members(built_warehouse: Warehouse) -> None:
     rows = built_warehouse.query(
         "select platform, count(distinct person_id), min(seat_cost_usd), max(seat_cost_usd) "

@@ -15,6 +15,11 @@
     {{- var(name, env_var('TOKENWORTH_DBT_' ~ name | upper, defaults[name])) -}}
 {%- endmacro %}
 
+{#- True when this run has a window: a partition run, or `min_date` in --vars. -#}
+{% macro usage_window_is_set() -%}
+    {{- return(var('min_date', env_var('TOKENWORTH_DBT_MIN_DATE', '')) != '') -}}
+{%- endmacro %}
+
 {% macro usage_window_start(lookback_days) -%}
     {{ dbt.dateadd('day', -1 * lookback_days, "cast('" ~ usage_window_bound('min_date') ~ "' as date)") }}
 {%- endmacro %}
