@@ -56,3 +56,28 @@ def test_resources_hide_unset_credentials(monkeypatch: pytest.MonkeyPatch) -> No
     assert resources["cursor"].api_key is None
     assert isinstance(resources["anthropic"].api_key, dg.EnvVar)
     assert "sk-ant-admin01-secret" not in repr(resources["anthropic"])
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+def test_bad_git_workers_stop_the_definitions(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("TOKENWORTH_GIT_WORKERS", value)
+    from orchestration.defs.resources import build_resources
+
+    with pytest.raises(ValueError) as error:
+        build_resources()
+    message = str(error.value)
+    assert message.startswith("TOKENWORTH_GIT_WORKERS must be a positive whole number")
+    assert f"got {value!r}: set it to 1 or more, or unset it for one per CPU" in message
+
+
+@pytest.mark.parametrize(("value", "workers"), [(" 3 ", 3), ("", None), (None, None)])
+def test_git_workers_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, workers: int | None
+) -> None:
+    if value is None:
+        monkeypatch.delenv("TOKENWORTH_GIT_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("TOKENWORTH_GIT_WORKERS", value)
+    from orchestration.defs.resources import build_resources
+
+    assert build_resources()["git_durability"].workers == workers

@@ -161,6 +161,12 @@ class WarehouseResource(dg.ConfigurableResource):
         )
 
 
+class GitDurabilityResource(dg.ConfigurableResource):
+    """How the git durability asset runs: repositories measured at once, one process each."""
+
+    workers: int | None = None  # None: one per CPU (``TOKENWORTH_GIT_WORKERS`` unset)
+
+
 def _timeout() -> float:
     try:
         return float(settings.env(settings.TOKENWORTH_HTTP_TIMEOUT))
@@ -206,6 +212,8 @@ def build_resources() -> dict[str, Any]:
             clone_url_template=settings.env(settings.TOKENWORTH_GIT_CLONE_URL),
             timeout_seconds=timeout,
         ),
+        # Read (and validated) here, so a bad value stops the run before any extraction.
+        "git_durability": GitDurabilityResource(workers=settings.git_workers()),
         "people": PeopleFileResource(path=settings.env(settings.TOKENWORTH_PEOPLE_FILE)),
         # The venv's dbt, so runs work without the venv on PATH (tokenworth run, tests).
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

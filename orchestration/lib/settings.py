@@ -28,6 +28,8 @@ TOKENWORTH_GITHUB_ORG = "TOKENWORTH_GITHUB_ORG"
 TOKENWORTH_GITHUB_REPOS = "TOKENWORTH_GITHUB_REPOS"
 TOKENWORTH_GIT_CLONE_URL = "TOKENWORTH_GIT_CLONE_URL"
 TOKENWORTH_PEOPLE_FILE = "TOKENWORTH_PEOPLE_FILE"
+# Repositories measured at once by the git durability asset (one process each); unset: per CPU.
+TOKENWORTH_GIT_WORKERS = "TOKENWORTH_GIT_WORKERS"
 
 DEFAULTS: dict[str, str] = {
     TOKENWORTH_HOME: "./.tokenworth",
@@ -69,6 +71,28 @@ def env(name: str) -> str:
 def is_set(name: str) -> bool:
     """True when the variable holds a non-blank value (blank counts as unset)."""
     return bool(os.environ.get(name, "").strip())
+
+
+def git_workers() -> int | None:
+    """``TOKENWORTH_GIT_WORKERS`` as a positive integer, or None (unset: one per CPU).
+
+    Raises ValueError naming the variable and the value, so a typo stops the run before any
+    work instead of silently running with a default.
+    """
+    raw = os.environ.get(TOKENWORTH_GIT_WORKERS, "").strip()
+    if not raw:
+        return None
+    try:
+        workers = int(raw)
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise ValueError(
+            f"{TOKENWORTH_GIT_WORKERS} must be a positive whole number (how many repositories "
+            f"git durability measures at once), got {raw!r}: set it to 1 or more, or unset it "
+            f"for one per CPU ({os.cpu_count()} here)"
+        )
+    return workers
 
 
 def tokenworth_home(create: bool = True) -> Path:
