@@ -126,8 +126,11 @@ def make_env(
         server.stop()
 
 
-def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every raw table's rows (without dlt's load ids), sorted: equal snapshots = equal tables."""
+def snapshot(
+    path: Path, ignored_columns: frozenset[str] = frozenset()
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every raw table's rows (without dlt's load ids and ``ignored_columns``), sorted: equal
+    snapshots = equal tables."""
     out: dict[str, list[tuple[Any, ...]]] = {}
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute(
@@ -143,7 +146,7 @@ def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
                     "where table_schema = ? and table_name = ? order by column_name",
                     [schema, table],
                 ).fetchall()
-                if r[0] not in IGNORED_COLUMNS
+                if r[0] not in IGNORED_COLUMNS | ignored_columns
             ]
             select = ", ".join(f'"{c}"' for c in columns)
             rows = con.execute(f'select {select} from {schema}."{table}"').fetchall()

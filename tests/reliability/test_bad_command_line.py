@@ -11,7 +11,8 @@ import hashlib
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -19,31 +20,52 @@ import pytest
 
 from tests.warehouse.fixtures import REPO_ROOT
 
-TODAY = datetime.now(UTC).date()
-CASES = [
+# Dates relative to today are built when the test runs (a suite can cross midnight UTC).
+CASES: list[tuple[str, Callable[[date], tuple[list[str], str]]]] = [
     (
-        ["--start", "2026-13-01"],
-        "argument --start: '2026-13-01' is not a date: use YYYY-MM-DD, e.g. 2026-11-01",
-    ),
-    (["--start", "yesterday"], "argument --start: 'yesterday' is not a date: use YYYY-MM-DD"),
-    (
-        ["--start", "2026-10-05", "--end", "2026-10-02"],
-        "tokenworth run: --end 2026-10-02 is before --start 2026-10-05",
+        "not a date",
+        lambda _: (
+            ["--start", "2026-13-01"],
+            "argument --start: '2026-13-01' is not a date: use YYYY-MM-DD, e.g. 2026-11-01",
+        ),
     ),
     (
-        ["--start", str(TODAY - timedelta(days=2)), "--end", str(TODAY + timedelta(days=3))],
-        f"tokenworth run: {TODAY + timedelta(days=3)} is in the future: "
-        f"the last complete UTC day is {TODAY - timedelta(days=1)}",
+        "a word",
+        lambda _: (
+            ["--start", "yesterday"],
+            "argument --start: 'yesterday' is not a date: use YYYY-MM-DD",
+        ),
     ),
     (
-        ["--start", str(TODAY)],
-        f"tokenworth run: {TODAY} is today, which is not complete yet: "
-        f"the last complete UTC day is {TODAY - timedelta(days=1)}",
+        "end before start",
+        lambda _: (
+            ["--start", "2026-10-05", "--end", "2026-10-02"],
+            "tokenworth run: --end 2026-10-02 is before --start 2026-10-05",
+        ),
     ),
     (
-        ["--start", "2019-12-31"],
-        "tokenworth run: --start 2019-12-31 is before the first partition 2020-01-01 "
-        "(set TOKENWORTH_START_DATE to go further back)",
+        "end in the future",
+        lambda today: (
+            ["--start", str(today - timedelta(days=2)), "--end", str(today + timedelta(days=3))],
+            f"tokenworth run: {today + timedelta(days=3)} is in the future: "
+            f"the last complete UTC day is {today - timedelta(days=1)}",
+        ),
+    ),
+    (
+        "today",
+        lambda today: (
+            ["--start", str(today)],
+            f"tokenworth run: {today} is today, which is not complete yet: "
+            f"the last complete UTC day is {today - timedelta(days=1)}",
+        ),
+    ),
+    (
+        "before the first partition",
+        lambda _: (
+            ["--start", "2019-12-31"],
+            "tokenworth run: --start 2019-12-31 is before the first partition 2020-01-01 "
+            "(set TOKENWORTH_START_DATE to go further back)",
+        ),
     ),
 ]
 
@@ -56,10 +78,12 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(("arguments", "message"), CASES, ids=[" ".join(a) for a, _ in CASES])
+@pytest.mark.parametrize("case", [c for _, c in CASES], ids=[name for name, _ in CASES])
 def test_bad_input_is_refused_and_changes_nothing(
-    tmp_path: Path, arguments: list[str], message: str
+    tmp_path: Path, case: Callable[[date], tuple[list[str], str]]
 ) -> None:
+    today = datetime.now(UTC).date()
+    arguments, message = case(today)
     home = tmp_path / "home"
     home.mkdir()
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
@@ -81,6 +105,8 @@ def test_bad_input_is_refused_and_changes_nothing(
         check=False,
         timeout=300,
     )
+    if datetime.now(UTC).date() != today:
+        pytest.skip("midnight UTC passed while the command ran: 'today' changed under it")
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr
     assert "Traceback" not in done.stderr

@@ -175,9 +175,12 @@ def _masked(path: Path, sandbox_dir: Path) -> dict[str, list[tuple[Any, ...]]]:
         value = re.sub(r"http://127\.0\.0\.1:\d+", "<sandbox>", value)
         return value.replace(str(sandbox_dir), "<sandbox-dir>")
 
+    # Copilot seats and Cursor spend are snapshots keyed by the UTC day the run ran on: the
+    # uninterrupted run and the crashed one may fall on either side of midnight.
+    run_day = frozenset({"snapshot_date"})
     return {
         table: sorted((tuple(mask(v) for v in row) for row in rows), key=repr)
-        for table, rows in snapshot(path).items()
+        for table, rows in snapshot(path, run_day).items()
     }
 
 
