@@ -105,7 +105,8 @@ def _merged_pull_requests(warehouse: WarehouseResource) -> dict[str, list[Merged
     return by_repo
 
 
-def _already_measured(warehouse: WarehouseResource) -> set[tuple[str, int, int]]:
+def _already_measured(warehouse: WarehouseResource) -> dict[str, set[tuple[int, int]]]:
+    """(number, horizon) pairs already in ``pr_survival``, per repository."""
     pipeline = warehouse.pipeline("git")
     try:
         with pipeline.sql_client() as client:
@@ -114,8 +115,11 @@ def _already_measured(warehouse: WarehouseResource) -> set[tuple[str, int, int]]
                 f"from {client.make_qualified_table_name('pr_survival')}"
             )
     except DatabaseUndefinedRelation:  # the first run: nothing measured yet
-        return set()
-    return {(repo, int(number), int(h)) for repo, number, h in rows}
+        return {}
+    by_repo: dict[str, set[tuple[int, int]]] = {}
+    for repo, number, horizon in rows:
+        by_repo.setdefault(repo, set()).add((int(number), int(horizon)))
+    return by_repo
 
 
 @dg.multi_asset(
@@ -175,7 +179,7 @@ def raw_git_durability(
                 prs=tuple(prs),
                 horizons_days=HORIZONS_DAYS,
                 as_of=as_of,
-                already_measured=frozenset((n, h) for r, n, h in measured if r == repo),
+                already_measured=frozenset(measured.get(repo, ())),
                 exclude_patterns=tuple(patterns),
                 rework_window_days=REWORK_WINDOW_DAYS,
             )
