@@ -79,8 +79,15 @@ run once and shared by every PR and horizon (and by the merge-time blame of a PR
 nothing changed the file since). Work is done in chain order and only the latest result per path is
 kept, so memory stays bounded. All blames are planned before any runs, and each is bounded below by
 ``^<parent of the oldest PR commit among its consumers>``, so it never walks history that no PR
-needs (the merge-time blame of a PR that shares no key walks only that PR's commits). Reverse
-blames follow only the dead lines (``-L`` runs), so git stops at the last of them. Output is
+needs (the merge-time blame of a PR that shares no key walks only that PR's commits).
+
+Most dead lines need no reverse blame: every shared forward blame of a file between a PR's merge
+and its rework snapshot (planned to reach back to the PR's first commit) records which of the PR's
+lines it still holds, so each dead line has a last version it was seen in and a first it was gone
+from; when exactly one commit wrote the file in between, that commit killed it. The rest are
+grouped by (path, version last seen in): one reverse blame from that version serves every PR whose
+lines are there. Reverse blames follow only the lines asked about (``-L`` runs), so git stops at
+the last of them. Output is
 streamed and parsed from ``--porcelain`` (line contents come with it, so no blob reads are needed);
 ``-z`` is used wherever git offers it. ``DurabilityStats`` reports blame invocations next to the
 naive one-blame-per-PR-per-file-per-horizon count.
@@ -163,6 +170,7 @@ class DurabilityStats:
     reverse_blame_invocations: int = 0
     other_git_invocations: int = 0
     baseline_blame_invocations: int = 0  # one blame per PR per file at merge and per horizon
+    baseline_reverse_blame_invocations: int = 0  # one per PR per file with dead lines
     blame_seconds: float = 0.0
     reverse_blame_seconds: float = 0.0
     seconds: float = 0.0
@@ -178,8 +186,7 @@ class DurabilityStats:
 
     @property
     def baseline_total_blame_invocations(self) -> int:
-        # The naive method needs the same reverse blames; it differs in the forward ones.
-        return self.baseline_blame_invocations + self.reverse_blame_invocations
+        return self.baseline_blame_invocations + self.baseline_reverse_blame_invocations
 
 
 @dataclass
@@ -711,6 +718,11 @@ class _PrState:
     dead: dict[str, list[int]] = field(default_factory=dict)
     # path at merge -> line numbers of the PR's lines, where the blobs tell without a blame
     from_blobs: dict[str, list[int]] = field(default_factory=dict)
+    # path at merge -> line number at merge -> the last chain position a shared blame of the file
+    # saw the line alive / the first one that saw it gone, up to the rework snapshot
+    # (and its line number there)
+    seen_alive: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)
+    seen_gone: dict[str, dict[int, int]] = field(default_factory=dict)
 
     @property
     def first_pos(self) -> int:
@@ -736,6 +748,35 @@ class _Blamer:
         self.git, self.chain, self.writes, self.share = git, chain, writes, share
         self._bounds: dict[BlameKey, int] = {}
         self._latest: dict[str, tuple[int, BlameResult]] = {}
+        self._planned: dict[str, list[int]] | None = None  # path -> planned positions, sorted
+        # path -> PRs whose lines in it are followed up to a chain position (their rework snapshot)
+        self._watchers: dict[str, list[tuple[_PrState, int]]] = defaultdict(list)
+
+    def watch(self, path: str, state: _PrState, until_pos: int) -> None:
+        """Record in ``state`` what every later blame of ``path`` up to ``until_pos`` shows of its
+        lines, so that most dead lines' killers need no reverse blame."""
+        self._watchers[path].append((state, until_pos))
+
+    def _observe(self, path: str, pos: int, bound: int, result: BlameResult) -> None:
+        # Blames of a path come in chain order, so a watch that ended before ``pos`` is over.
+        watchers = self._watchers.get(path)
+        if not watchers:
+            return
+        watchers[:] = [(state, until) for state, until in watchers if until >= pos]
+        line_at = {line.key: line.final_line for line in result.lines}
+        for state, _ in watchers:
+            # A blame bounded after the PR's first commit credits its lines to the boundary.
+            if pos <= state.merge_pos or bound > state.first_pos:
+                continue
+            alive = state.seen_alive.setdefault(path, {})
+            gone = state.seen_gone.setdefault(path, {})
+            for line, key in state.lines[path].items():
+                there = line_at.get(key)
+                if there is not None:
+                    if pos > alive.get(line, (-1, 0))[0]:
+                        alive[line] = (pos, there)
+                else:
+                    gone[line] = min(gone.get(line, pos), pos)
 
     def key(self, path: str, at_pos: int) -> BlameKey:
         if not self.share:
@@ -746,6 +787,19 @@ class _Blamer:
 
     def need(self, key: BlameKey, first_pos: int) -> None:
         self._bounds[key] = min(self._bounds.get(key, first_pos), first_pos)
+
+    def reach_back(self, path: str, after: int, up_to: int, first_pos: int) -> None:
+        """Let the blames of ``path`` planned within (after, up_to] attribute lines back to
+        ``first_pos`` too, so that they can tell a watching PR which of its lines they hold.
+        Called once every blame is planned."""
+        if self._planned is None:
+            self._planned = defaultdict(list)
+            for planned_path, pos in sorted(self._bounds):
+                self._planned[planned_path].append(pos)
+        positions = self._planned.get(path, [])
+        start, end = bisect.bisect_right(positions, after), bisect.bisect_right(positions, up_to)
+        for pos in positions[start:end]:
+            self._bounds[(path, pos)] = min(self._bounds[(path, pos)], first_pos)
 
     def blame(self, key: BlameKey, first_pos: int) -> BlameResult:
         path, pos = key
@@ -766,6 +820,7 @@ class _Blamer:
         self.git.stats.blame_seconds += time.perf_counter() - started
         if self.share:
             self._latest[path] = (pos, result)
+            self._observe(path, pos, bound, result)
         return result
 
 
@@ -907,20 +962,31 @@ def measure(
         if blobs is not None:
             blobs.close()
 
+    rework_horizon = {
+        n: max((h for h in hs if h <= rework_window_days), default=None) for n, hs in todo.items()
+    }
+    if share_blames:
+        for number, state in states.items():
+            if rework_horizon[number] is not None:
+                until = snapshots[(number, rework_horizon[number])]
+                for path in state.files:
+                    blamer.reach_back(path, state.merge_pos, until, state.first_pos)
+
     # Chain order, merge-time extraction before counting at the same position, keeps blame keys
     # per path non-decreasing, so one cached result per path suffices.
     events: list[tuple[int, int, int, int]] = [(s.merge_pos, 0, n, 0) for n, s in states.items()]
     events += [(pos, 1, n, h) for (n, h), pos in snapshots.items()]
     events.sort()
-    rework_horizon = {
-        n: max((h for h in hs if h <= rework_window_days), default=None) for n, hs in todo.items()
-    }
     computed_for = as_of.astimezone(UTC).date() if as_of.tzinfo else as_of.date()
     survival: list[SurvivalRow] = []
     for pos, kind, number, h in events:
         state = states[number]
         if kind == 0:
             _extract_pr_lines(state, blamer)
+            if share_blames and rework_horizon[number] is not None:
+                until = snapshots[(number, rework_horizon[number])]
+                for path in state.lines:
+                    blamer.watch(path, state, until)
             continue
         alive_count = 0
         for path, lines in state.lines.items():
@@ -955,15 +1021,47 @@ def measure(
             )
         )
 
-    rework: list[ReworkRow] = []
-    revert_cache: dict[str, tuple[str, ...]] = {}  # killing commit -> shas it says it reverts
+    # Who killed each dead line: pinned by the forward blames where they can tell, else by reverse
+    # blames, one per (path, chain position the lines were last seen alive at).
+    killed: dict[int, dict[int, int]] = {}  # PR -> killing chain position -> lines
+    asks: dict[tuple[str, int], list[tuple[int, int, int]]] = defaultdict(list)
     for number, state in states.items():
         h = rework_horizon[number]
-        if h is not None and state.dead:
-            snapshot = snapshots[(number, h)]
-            rework += _rework_rows(
-                git, chain, state, snapshot, h, owner_of, by_number, revert_cache
-            )
+        if h is None or not state.dead:
+            continue
+        snapshot = snapshots[(number, h)]
+        killed[number] = defaultdict(int)
+        for path, dead_lines in state.dead.items():
+            stats.baseline_reverse_blame_invocations += 1  # the naive method: one per PR per file
+            if share_blames:
+                pinned, left = _killers_from_forward_blames(
+                    state, path, dead_lines, snapshot, writes, moves
+                )
+            else:
+                pinned, left = {}, [(state.merge_pos, line) for line in dead_lines]
+            for pos, count in pinned.items():
+                killed[number][pos] += count
+            for anchor, line_there in left:
+                asks[(path, anchor)].append((number, line_there, snapshot))
+    for (path, anchor), wanted in asks.items():
+        last_alive = _reverse_blame(
+            git, chain, path, anchor, max(s for _, _, s in wanted), [n for _, n, _ in wanted]
+        )
+        for number, line, snapshot in wanted:
+            pos = chain.position.get(last_alive.get(line, ""))
+            if pos is None or pos >= snapshot:
+                stats.unresolved_dead_lines += 1
+            else:
+                killed[number][pos + 1] += 1
+
+    rework: list[ReworkRow] = []
+    revert_cache: dict[str, tuple[str, ...]] = {}  # killing commit -> shas it says it reverts
+    for number, by_position in killed.items():
+        h = rework_horizon[number]
+        assert h is not None
+        rework += _rework_rows(
+            git, chain, states[number], h, by_position, owner_of, by_number, revert_cache
+        )
 
     survival.sort(key=lambda r: (r.number, r.horizon_days))
     rework.sort(key=lambda r: (r.original_number, r.first_reworked_at, r.later_commit_oid))
@@ -1048,41 +1146,77 @@ def _line_ranges(numbers: Sequence[int]) -> list[tuple[int, int]]:
     return ranges
 
 
+def _sole_writer(positions: list[int], after: int, up_to: int) -> int | None:
+    """The one position in ``positions`` (sorted) within (after, up_to], if there is exactly one."""
+    first = bisect.bisect_right(positions, after)
+    return positions[first] if bisect.bisect_right(positions, up_to) - first == 1 else None
+
+
+def _killers_from_forward_blames(
+    state: _PrState,
+    path: str,
+    dead_lines: list[int],
+    snapshot_pos: int,
+    writes: dict[str, list[int]],
+    moves: dict[str, list[tuple[int, str | None]]],
+) -> tuple[dict[int, int], list[int]]:
+    """Dead lines whose killer the forward blames already pin down, and the rest.
+
+    A dead line was last seen alive at some chain position and first seen gone at a later one
+    (the merge and the snapshot, narrowed by every shared blame of the file in between); when
+    exactly one commit wrote the file within that bracket, that commit killed it, which is what a
+    reverse blame would say. Returns (killing position -> lines) and, for the rest, (position last
+    seen alive, line number there): a reverse blame from there tells.
+    """
+    at_merge = [(state.merge_pos, line) for line in dead_lines]
+    if any(state.merge_pos < pos <= snapshot_pos for pos, _ in moves.get(path, [])):
+        return {}, at_merge  # renamed or deleted meanwhile: the bracket would span two paths
+    alive, gone = state.seen_alive.get(path, {}), state.seen_gone.get(path, {})
+    killed: dict[int, int] = defaultdict(int)
+    left: list[tuple[int, int]] = []
+    for line in dead_lines:
+        seen, line_there = alive.get(line, (state.merge_pos, line))
+        killer = _sole_writer(writes.get(path, []), seen, gone.get(line, snapshot_pos))
+        if killer is None:
+            left.append((seen, line_there))
+        else:
+            killed[killer] += 1
+    return killed, left
+
+
+def _reverse_blame(
+    git: Git, chain: Chain, path: str, from_pos: int, to_pos: int, lines: Sequence[int]
+) -> dict[int, str]:
+    """Line number of ``path`` at ``from_pos`` -> the last chain commit up to ``to_pos`` it
+    existed in (``git blame --reverse``); the next chain commit removed or changed it."""
+    # Tracking only the lines asked about lets blame stop as soon as the last of them is resolved,
+    # instead of carrying the whole file forward to the snapshot.
+    ranges = _line_ranges(sorted(set(lines)))
+    limits = [f"-L{a},{b}" for a, b in ranges] if len(ranges) <= MAX_LINE_RANGES else []
+    span = f"{chain.commits[from_pos].oid}..{chain.commits[to_pos].oid}"
+    args = ["blame", "--reverse", *BLAME_FLAGS, *limits, span, "--", path]
+    started = time.perf_counter()
+    git.stats.reverse_blame_invocations += 1
+    try:
+        last_alive = {b.final_line: b.commit for b in parse_porcelain(git.stream(args))}
+    except GitError as exc:
+        git.stats.blame_failures.append(str(exc))
+        last_alive = {}
+    git.stats.reverse_blame_seconds += time.perf_counter() - started
+    return last_alive
+
+
 def _rework_rows(
     git: Git,
     chain: Chain,
     state: _PrState,
-    snapshot_pos: int,
     horizon: int,
+    killed: dict[int, int],
     owner_of: dict[int, int],
     by_number: dict[int, MergedPullRequest],
     revert_cache: dict[str, tuple[str, ...]],
 ) -> list[ReworkRow]:
-    merge_oid = chain.commits[state.merge_pos].oid
-    snapshot_oid = chain.commits[snapshot_pos].oid
-    killed: dict[int, int] = defaultdict(int)  # killing chain position -> lines
-    for path, dead_lines in state.dead.items():
-        # Tracking only the dead lines lets blame stop as soon as the last of them is resolved,
-        # instead of carrying the whole file forward to the snapshot.
-        ranges = _line_ranges(dead_lines)
-        limits = [f"-L{a},{b}" for a, b in ranges] if len(ranges) <= MAX_LINE_RANGES else []
-        args = ["blame", "--reverse", *BLAME_FLAGS, *limits, f"{merge_oid}..{snapshot_oid}"]
-        args += ["--", path]
-        started = time.perf_counter()
-        git.stats.reverse_blame_invocations += 1
-        try:
-            last_alive = {b.final_line: b.commit for b in parse_porcelain(git.stream(args))}
-        except GitError as exc:
-            git.stats.blame_failures.append(str(exc))
-            last_alive = {}
-        git.stats.reverse_blame_seconds += time.perf_counter() - started
-        for line in dead_lines:
-            pos = chain.position.get(last_alive.get(line, ""))
-            if pos is None or pos >= snapshot_pos:
-                git.stats.unresolved_dead_lines += 1
-                continue
-            killed[pos + 1] += 1
-
+    """One row per later PR (or unknown commit) that killed the PR's lines (position -> lines)."""
     groups: dict[int | str, list[int]] = defaultdict(list)  # later PR (or commit) -> positions
     for pos in killed:
         later = owner_of.get(pos, chain.commits[pos].merged_pr)

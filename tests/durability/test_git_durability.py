@@ -406,6 +406,60 @@ def test_sharing_gives_the_same_rows_as_the_naive_method(repo: RepoBuilder) -> N
     assert shared.stats.blame_invocations < naive.stats.blame_invocations
 
 
+def test_forward_blames_pin_the_killers_without_a_reverse_blame(repo: RepoBuilder) -> None:
+    pr1_lines = numbered("pr1", 4)
+    pr1 = repo.squash_pr(1, "feat: one", day(1), {"c.py": lines(*pr1_lines)})
+    v2 = ["pr2 rewrote line 1", *pr1_lines[1:]]
+    pr2 = repo.squash_pr(2, "fix: two", day(2), {"c.py": lines(*v2)})
+    v3 = [v2[0], "pr3 rewrote line 2", *pr1_lines[2:]]
+    pr3 = repo.squash_pr(3, "fix: three", day(3), {"c.py": lines(*v3)})
+    prs = [pr1, pr2, pr3]
+    # PR 1's 1-day snapshot is c.py as PR 2 left it: line 1 already gone, line 2 still there.
+    # PR 2 then is the only commit that can have killed line 1, and PR 3 line 2.
+    shared = run(repo, prs, horizons=(1, 7))
+    assert rework(shared) == {(1, 2, 1, False), (1, 3, 1, False)}
+    assert shared.stats.reverse_blame_invocations == 0
+    assert shared.stats.baseline_reverse_blame_invocations == 1  # PR 1's c.py
+
+    naive = run(repo, prs, horizons=(1, 7), share_blames=False)
+    assert naive.stats.reverse_blame_invocations == 1
+    assert (shared.survival, shared.rework) == (naive.survival, naive.rework)
+
+
+def test_one_reverse_blame_serves_every_pr_whose_lines_were_last_seen_in_the_same_version(
+    repo: RepoBuilder,
+) -> None:
+    a, b = numbered("pr1", 3), numbered("pr2", 3)
+    pr1 = repo.squash_pr(1, "feat: one", day(1), {"c.py": lines(*BASE, *a)})
+    pr2 = repo.squash_pr(2, "feat: two", day(1, 12), {"c.py": lines(*BASE, *a, *b)})
+    # PR 3 touches only a base line; PR 2's 1-day snapshot blames c.py as PR 3 left it, where
+    # both PRs' lines are still alive. Two later PRs then each rewrite one line of each.
+    base3 = ["pr3 changed the base", *BASE[1:]]
+    pr3 = repo.squash_pr(3, "chore: three", day(2, 6), {"c.py": lines(*base3, *a, *b)})
+    v4 = [*base3, "pr4 rewrote", *a[1:], "pr4 rewrote too", *b[1:]]
+    pr4 = repo.squash_pr(4, "fix: four", day(4), {"c.py": lines(*v4)})
+    v5 = [*base3, v4[3], "pr5 rewrote", a[2], v4[6], "pr5 rewrote too", b[2]]
+    pr5 = repo.squash_pr(5, "fix: five", day(4, 12), {"c.py": lines(*v5)})
+    prs = [pr1, pr2, pr3, pr4, pr5]
+    shared = run(repo, prs, horizons=(1, 7))
+    # (PR 1 created c.py, base lines included; PR 3's change to one is pinned without a blame.)
+    assert rework(shared) == {
+        (1, 3, 1, False),
+        (1, 4, 1, False),
+        (1, 5, 1, False),
+        (2, 4, 1, False),
+        (2, 5, 1, False),
+    }
+    # PRs 4 and 5 both wrote c.py after the version both PRs' lines were last seen alive in, so
+    # a reverse blame must tell them apart: one, from that version, for both PRs.
+    assert shared.stats.reverse_blame_invocations == 1
+    assert shared.stats.baseline_reverse_blame_invocations == 2
+
+    naive = run(repo, prs, horizons=(1, 7), share_blames=False)
+    assert naive.stats.reverse_blame_invocations == 2
+    assert (shared.survival, shared.rework) == (naive.survival, naive.rework)
+
+
 def test_works_on_a_bare_mirror(repo: RepoBuilder, tmp_path: Path) -> None:
     pr1 = repo.squash_pr(1, "feat: one", day(1), {"a.py": lines(*numbered("pr1", 4))})
     pr2 = repo.squash_pr(2, "fix: two", day(2), {"a.py": lines(*numbered("pr1", 3))})
