@@ -70,6 +70,34 @@ def test_bad_git_workers_stop_the_definitions(monkeypatch: pytest.MonkeyPatch, v
     assert f"got {value!r}: set it to 1 or more, or unset it for one per CPU" in message
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
+def test_a_bad_http_timeout_stops_the_definitions(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TOKENWORTH_HTTP_TIMEOUT_SECONDS", value)
+    from orchestration.defs.resources import build_resources
+
+    with pytest.raises(ValueError) as error:
+        build_resources()
+    assert str(error.value) == (
+        "TOKENWORTH_HTTP_TIMEOUT_SECONDS must be a positive number of seconds (how long one API "
+        f"request may take), got {value!r}: set it to e.g. 60, or unset it for the default 60"
+    )
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(" 2.5 ", 2.5), ("", 60.0), (None, 60.0)])
+def test_http_timeout_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, seconds: float
+) -> None:
+    if value is None:
+        monkeypatch.delenv("TOKENWORTH_HTTP_TIMEOUT_SECONDS", raising=False)
+    else:
+        monkeypatch.setenv("TOKENWORTH_HTTP_TIMEOUT_SECONDS", value)
+    from orchestration.defs.resources import build_resources
+
+    assert build_resources()["anthropic"].timeout_seconds == seconds
+
+
 @pytest.mark.parametrize(("value", "workers"), [(" 3 ", 3), ("", None), (None, None)])
 def test_git_workers_setting(
     monkeypatch: pytest.MonkeyPatch, value: str | None, workers: int | None

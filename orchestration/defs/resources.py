@@ -167,13 +167,6 @@ class GitDurabilityResource(dg.ConfigurableResource):
     workers: int | None = None  # None: one per CPU (``TOKENWORTH_GIT_WORKERS`` unset)
 
 
-def _timeout() -> float:
-    try:
-        return float(settings.env(settings.TOKENWORTH_HTTP_TIMEOUT))
-    except ValueError:
-        return 60.0
-
-
 def build_resources() -> dict[str, Any]:
     """Resources configured from the environment (read once, when the definitions load)."""
     from dagster_dbt import DbtCliResource
@@ -181,7 +174,7 @@ def build_resources() -> dict[str, Any]:
     from orchestration.defs.ingest.people.assets import PeopleFileResource
     from orchestration.defs.transform.project import dbt_executable, dbt_project
 
-    timeout = _timeout()
+    timeout = settings.http_timeout_seconds()
     return {
         "dlt": DagsterDltResource(),
         "warehouse": WarehouseResource(

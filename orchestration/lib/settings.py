@@ -95,6 +95,26 @@ def git_workers() -> int | None:
     return workers
 
 
+def http_timeout_seconds() -> float:
+    """``TOKENWORTH_HTTP_TIMEOUT_SECONDS`` as a positive number of seconds (default 60).
+
+    Raises ValueError naming the variable and the value rather than running with another timeout
+    than the one asked for.
+    """
+    raw = env(TOKENWORTH_HTTP_TIMEOUT).strip()
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(
+            f"{TOKENWORTH_HTTP_TIMEOUT} must be a positive number of seconds (how long one API "
+            f"request may take), got {raw!r}: set it to e.g. 60, or unset it for the default "
+            f"{DEFAULTS[TOKENWORTH_HTTP_TIMEOUT]}"
+        )
+    return seconds
+
+
 def tokenworth_home(create: bool = True) -> Path:
     """``TOKENWORTH_HOME`` as an absolute path (created unless ``create`` is False)."""
     home = Path(env(TOKENWORTH_HOME)).expanduser().resolve()
