@@ -718,10 +718,10 @@ class _PrState:
     dead: dict[str, list[int]] = field(default_factory=dict)
     # path at merge -> line numbers of the PR's lines, where the blobs tell without a blame
     from_blobs: dict[str, list[int]] = field(default_factory=dict)
-    # path at merge -> line number at merge -> the last chain position a shared blame of the file
-    # saw the line alive / the first one that saw it gone, up to the rework snapshot
-    # (and its line number there)
+    # path at merge -> line number at merge -> (the last chain position a shared blame of the
+    # file saw the line alive at, up to the rework snapshot, and the line's number there)
     seen_alive: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)
+    # path at merge -> line number at merge -> the first chain position a blame saw it gone at
     seen_gone: dict[str, dict[int, int]] = field(default_factory=dict)
 
     @property
