@@ -190,8 +190,10 @@ def _load_seconds(name: str, make_source: Callable[[], Any]) -> tuple[float, int
     """Extract, normalise and load the same source into a fresh DuckDB file."""
     import dlt
 
+    from orchestration.defs.ingest.arrow import keep_dlt_row_columns
     from orchestration.lib.warehouse import Warehouse
 
+    keep_dlt_row_columns(name, f"bench_{name}")  # the tables the pipeline's runs write
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         pipeline = dlt.pipeline(
             pipeline_name=f"bench_{name}",

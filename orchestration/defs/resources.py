@@ -14,6 +14,7 @@ import dagster as dg
 import dlt
 from dagster_dlt import DagsterDltResource
 
+from orchestration.defs.ingest.arrow import keep_dlt_row_columns
 from orchestration.lib import settings
 from orchestration.lib.http import HttpClient, Log, RetryPolicy
 from orchestration.lib.warehouse import Warehouse, parse_warehouse_url
@@ -153,6 +154,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def pipeline(self, source: str) -> Any:
         """The dlt pipeline loading ``raw_<source>``; its state lives in TOKENWORTH_HOME."""
+        keep_dlt_row_columns(source, f"tokenworth_{source}")
         return dlt.pipeline(
             pipeline_name=f"tokenworth_{source}",
             pipelines_dir=str(self.home_path / "dlt"),

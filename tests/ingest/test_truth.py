@@ -165,10 +165,86 @@ def test_all_sources_load_and_match_truth(_loaded: Env) -> None:
     oids = Counter(r[0] for r in env.query("select oid from raw_github.pull_request_commits"))
     assert set(oids) == {c.oid for pr in prs for c in pr.commits}
 
+    _assert_raw_github_keeps_the_columns_dict_rows_created(env)
+
     # Git mirrors, with the pull-request refs.
     for repo in world.repositories:
         owner, name = repo.full_name.split("/")
         assert (env.home / "git" / owner / f"{name}.git" / "HEAD").exists()
+
+
+# raw_github's columns as dlt's JSON normaliser created them from dict rows (read off a demo
+# warehouse built before the source yielded Arrow tables): a load must neither add, drop nor
+# retype a column of a table users already hold.
+_T, _I, _B, _TS = "VARCHAR", "BIGINT", "BOOLEAN", "TIMESTAMP WITH TIME ZONE"
+_PARENT = {"pull_request_id": (_T, "NO"), "repo": (_T, "YES"), "pr_number": (_I, "YES")}
+_DLT = {"_dlt_load_id": (_T, "NO"), "_dlt_id": (_T, "NO")}
+RAW_GITHUB_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "pull_requests": {
+        "repo": (_T, "YES"), "id": (_T, "NO"), "number": (_I, "YES"), "url": (_T, "YES"),
+        "title": (_T, "YES"), "state": (_T, "YES"), "is_draft": (_B, "YES"),
+        "body": (_T, "YES"), "created_at": (_TS, "YES"), "updated_at": (_TS, "YES"),
+        "published_at": (_TS, "YES"), "closed_at": (_TS, "YES"), "merged_at": (_TS, "YES"),
+        "author_association": (_T, "YES"), "additions": (_I, "YES"), "deletions": (_I, "YES"),
+        "changed_files": (_I, "YES"), "head_ref_name": (_T, "YES"),
+        "head_ref_oid": (_T, "YES"), "base_ref_name": (_T, "YES"), "base_ref_oid": (_T, "YES"),
+        "review_decision": (_T, "YES"), "author_login": (_T, "YES"),
+        "author_type": (_T, "YES"), "author_database_id": (_I, "YES"),
+        "merged_by_login": (_T, "YES"), "merge_commit_oid": (_T, "YES"),
+        **{f"{c}_total_count": (_I, "YES") for c in ("comments", "commits", "reviews",
+                                                     "review_threads", "files", "labels",
+                                                     "timeline_items")},
+        **_DLT,
+    },
+    "pull_request_commits": {
+        **_PARENT, "position": (_I, "YES"), "oid": (_T, "NO"), "message": (_T, "YES"),
+        "authored_date": (_TS, "YES"), "committed_date": (_TS, "YES"),
+        "additions": (_I, "YES"), "deletions": (_I, "YES"), "author_name": (_T, "YES"),
+        "author_email": (_T, "YES"), "author_date": (_TS, "YES"),
+        "author_login": (_T, "YES"), "committer_name": (_T, "YES"),
+        "committer_email": (_T, "YES"), "committer_date": (_TS, "YES"),
+        "committer_login": (_T, "YES"), **_DLT,
+    },
+    "pull_request_reviews": {
+        **_PARENT, "id": (_T, "NO"), "state": (_T, "YES"), "submitted_at": (_TS, "YES"),
+        "author_login": (_T, "YES"), "author_type": (_T, "YES"), "commit_oid": (_T, "YES"),
+        **_DLT,
+    },
+    "pull_request_review_threads": {
+        **_PARENT, "id": (_T, "NO"), "is_resolved": (_B, "YES"), "is_outdated": (_B, "YES"),
+        "path": (_T, "YES"), "line": (_I, "YES"), "comments_count": (_I, "YES"), **_DLT,
+    },
+    "pull_request_labels": {**_PARENT, "name": (_T, "NO"), **_DLT},
+    "pull_request_files": {
+        **_PARENT, "path": (_T, "NO"), "additions": (_I, "YES"), "deletions": (_I, "YES"),
+        "change_type": (_T, "YES"), **_DLT,
+    },
+    "pull_request_timeline_events": {
+        **_PARENT, "id": (_T, "NO"), "position": (_I, "YES"), "typename": (_T, "YES"),
+        "created_at": (_TS, "YES"), "actor_login": (_T, "YES"), "commit_oid": (_T, "YES"),
+        "requested_reviewer_type": (_T, "YES"), "requested_reviewer_login": (_T, "YES"),
+        "will_close_target": (_B, "YES"), "source_type": (_T, "YES"),
+        "source_number": (_I, "YES"), "source_title": (_T, "YES"), "source_url": (_T, "YES"),
+        "source_head_ref_name": (_T, "YES"), "source_repo": (_T, "YES"), **_DLT,
+    },
+}  # fmt: skip
+
+
+def _assert_raw_github_keeps_the_columns_dict_rows_created(env: Env) -> None:
+    rows = env.query(
+        "select table_name, column_name, data_type, is_nullable "
+        "from information_schema.columns where table_schema = 'raw_github' "
+        "and table_name not like '\\_dlt%' escape '\\'"
+    )
+    got: dict[str, dict[str, tuple[str, str]]] = {}
+    for table, column, data_type, nullable in rows:
+        got.setdefault(table, {})[column] = (data_type, nullable)
+    assert got == RAW_GITHUB_COLUMNS
+    # Every row of the Arrow loads carries dlt's row columns (NOT NULL in users' tables).
+    assert env.query(
+        "select count(distinct _dlt_id) = count(*), count(_dlt_load_id) = count(*) "
+        "from raw_github.pull_request_commits"
+    ) == [(True, True)]
 
 
 def test_overflowing_nested_connections_are_completed(

@@ -18,8 +18,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dlt
+import pyarrow as pa
 
-from orchestration.defs.ingest.common import columns, day_start, in_lists, prefetched
+from orchestration.defs.ingest.arrow import TIMESTAMP_UTC, rows_to_table, snake_case
+from orchestration.defs.ingest.common import day_start, in_lists, prefetched
 from orchestration.defs.ingest.github import queries
 from orchestration.lib.http import HttpClient, Log, SourceError, require
 
@@ -211,7 +213,7 @@ def pull_request_row(node: dict[str, Any]) -> dict[str, Any]:
     nested = {*queries.NESTED_FIRST, "comments", "author", "mergedBy", "mergeCommit"}
     author = node.get("author") or {}
     return {
-        **{k: v for k, v in node.items() if k not in nested},
+        **{snake_case(k): v for k, v in node.items() if k not in nested},
         "author_login": author.get("login"),
         "author_type": author.get("__typename"),
         "author_database_id": author.get("databaseId"),
@@ -329,38 +331,74 @@ def timeline_rows(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 _CHILD = {"disposition": "merge", "strategy": "delete-insert"}
-_CHILD_HINTS = {
-    "pull_request_commits": columns(
-        text=(
-            "author_login",
-            "committer_login",
-            "author_name",
-            "author_email",
-            "committer_name",
-            "committer_email",
-        ),
-        timestamp=("author_date", "committer_date"),
+
+
+def _schema(*fields: tuple[str, pa.DataType] | pa.Field) -> pa.Schema:
+    return pa.schema([f if isinstance(f, pa.Field) else pa.field(*f) for f in fields])
+
+
+def _key(name: str) -> pa.Field:
+    return pa.field(name, pa.string(), nullable=False)
+
+
+_TEXT, _INT, _BOOL, _TS = pa.string(), pa.int64(), pa.bool_(), TIMESTAMP_UTC
+_PARENT = (_key("pull_request_id"), ("repo", _TEXT), ("pr_number", _INT))
+# The columns and types of every table, as the warehouses hold them (they were first created
+# from dict rows by dlt's normaliser: ISO timestamps became TIMESTAMP WITH TIME ZONE). A field
+# added to a query but not here still loads, with an inferred type.
+SCHEMAS: dict[str, pa.Schema] = {
+    "pull_requests": _schema(
+        ("repo", _TEXT), _key("id"), ("number", _INT), ("url", _TEXT), ("title", _TEXT),
+        ("state", _TEXT), ("is_draft", _BOOL), ("body", _TEXT), ("created_at", _TS),
+        ("updated_at", _TS), ("published_at", _TS), ("closed_at", _TS), ("merged_at", _TS),
+        ("author_association", _TEXT), ("additions", _INT), ("deletions", _INT),
+        ("changed_files", _INT), ("head_ref_name", _TEXT), ("head_ref_oid", _TEXT),
+        ("base_ref_name", _TEXT), ("base_ref_oid", _TEXT), ("review_decision", _TEXT),
+        ("author_login", _TEXT), ("author_type", _TEXT), ("author_database_id", _INT),
+        ("merged_by_login", _TEXT), ("merge_commit_oid", _TEXT),
+        *((f"{c}_total_count", _INT) for c in ("comments", "commits", "reviews",
+                                                "review_threads", "files", "labels",
+                                                "timeline_items")),
     ),
-    "pull_request_reviews": columns(
-        text=("author_login", "author_type", "commit_oid"), timestamp=("submitted_at",)
+    "pull_request_commits": _schema(
+        *_PARENT, ("position", _INT), _key("oid"), ("message", _TEXT), ("authored_date", _TS),
+        ("committed_date", _TS), ("additions", _INT), ("deletions", _INT),
+        ("author_name", _TEXT), ("author_email", _TEXT), ("author_date", _TS),
+        ("author_login", _TEXT), ("committer_name", _TEXT), ("committer_email", _TEXT),
+        ("committer_date", _TS), ("committer_login", _TEXT),
     ),
-    "pull_request_review_threads": columns(text=("path",), bigint=("line",)),
-    "pull_request_timeline_events": columns(
-        text=(
-            "actor_login",
-            "commit_oid",
-            "requested_reviewer_type",
-            "requested_reviewer_login",
-            "source_type",
-            "source_title",
-            "source_url",
-            "source_head_ref_name",
-            "source_repo",
-        ),
-        boolean=("will_close_target",),
-        bigint=("source_number",),
+    "pull_request_reviews": _schema(
+        *_PARENT, _key("id"), ("state", _TEXT), ("submitted_at", _TS), ("author_login", _TEXT),
+        ("author_type", _TEXT), ("commit_oid", _TEXT),
     ),
-}
+    "pull_request_review_threads": _schema(
+        *_PARENT, _key("id"), ("is_resolved", _BOOL), ("is_outdated", _BOOL), ("path", _TEXT),
+        ("line", _INT), ("comments_count", _INT),
+    ),
+    "pull_request_labels": _schema(*_PARENT, _key("name")),
+    "pull_request_files": _schema(
+        *_PARENT, _key("path"), ("additions", _INT), ("deletions", _INT), ("change_type", _TEXT),
+    ),
+    "pull_request_timeline_events": _schema(
+        *_PARENT, _key("id"), ("position", _INT), ("typename", _TEXT), ("created_at", _TS),
+        ("actor_login", _TEXT), ("commit_oid", _TEXT), ("requested_reviewer_type", _TEXT),
+        ("requested_reviewer_login", _TEXT), ("will_close_target", _BOOL),
+        ("source_type", _TEXT), ("source_number", _INT), ("source_title", _TEXT),
+        ("source_url", _TEXT), ("source_head_ref_name", _TEXT), ("source_repo", _TEXT),
+    ),
+}  # fmt: skip
+
+
+def table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
+    """``rows`` of the table ``name`` as Arrow (dlt writes it to parquet without per-row work).
+
+    Raises:
+        SourceError: a field holds a value its column cannot take (names table and column).
+    """
+    try:
+        return rows_to_table(rows, SCHEMAS[name])
+    except TypeError as error:
+        raise SourceError(VENDOR, ENDPOINT, f"GitHub {ENDPOINT}, table {name}: {error}") from None
 
 
 @dlt.source(name="github")
@@ -408,35 +446,21 @@ def github_source(
             primary_key=key,
             merge_key="pull_request_id",
             write_disposition=_CHILD,
-            columns=_CHILD_HINTS.get(name, {}),
         )
-        def _rows(nodes: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        def _rows(nodes: list[dict[str, Any]]) -> Iterator[pa.Table]:
             if out := [row for node in nodes for row in rows(node)]:
-                yield out
+                yield table(name, out)
 
         _rows.__doc__ = doc
         return _rows
 
     @dlt.transformer(
-        data_from=pull_request_nodes,
-        name="pull_requests",
-        primary_key="id",
+        data_from=pull_request_nodes, name="pull_requests", primary_key="id",
         write_disposition="merge",
-        columns=columns(
-            text=(
-                "author_login",
-                "author_type",
-                "merged_by_login",
-                "merge_commit_oid",
-                "review_decision",
-            ),
-            timestamp=("published_at", "closed_at", "merged_at"),
-            bigint=("author_database_id",),
-        ),
-    )
-    def pull_requests(nodes: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    )  # fmt: skip
+    def pull_requests(nodes: list[dict[str, Any]]) -> Iterator[pa.Table]:
         """Pull requests (latest state), with the totals of every nested connection."""
-        yield [pull_request_row(node) for node in nodes]
+        yield table("pull_requests", [pull_request_row(node) for node in nodes])
 
     return [
         pull_request_nodes,
