@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import dlt
@@ -26,6 +25,7 @@ from orchestration.defs.ingest.common import (
     chunks,
     columns,
     day_bounds_ms_inclusive,
+    prefetched,
     today_utc,
     yields_lists,
 )
@@ -36,6 +36,10 @@ PAGE_SIZE = 1000
 MAX_RANGE_DAYS = 30
 EVENTS = "teams/filtered-usage-events"
 DAILY = "teams/daily-usage-data"
+# Events a multi-day request aims at (see events_by_day): five pages.
+CHUNK_EVENTS = 5 * PAGE_SIZE
+_EPOCH = date(1970, 1, 1)
+ONE_DAY = timedelta(days=1)
 
 # Event fields with a fixed Arrow type; anything else the API adds becomes an extra column.
 _FIELDS: dict[str, pa.DataType] = {
@@ -160,9 +164,15 @@ def _with_event_key(table: pa.Table, day: date) -> pa.Table:
     return table.append_column(pa.field("event_key", pa.string(), nullable=False), keys)
 
 
-def fetch_day_events(client: HttpClient, day: date) -> tuple[list[dict[str, Any]], int]:
-    """Every usage event of one UTC day (all pages) and the API's total for the day."""
-    start_ms, end_ms = day_bounds_ms_inclusive(day)
+def fetch_events(
+    client: HttpClient, first: date, last: date, give_up_above: int | None = None
+) -> tuple[list[dict[str, Any]], int] | None:
+    """Every usage event of the UTC days ``first``..``last`` (all pages) and the API's total.
+
+    ``None`` when the first page says the range holds more than ``give_up_above`` events.
+    """
+    start_ms, _ = day_bounds_ms_inclusive(first)
+    _, end_ms = day_bounds_ms_inclusive(last)
     events: list[dict[str, Any]] = []
     page, total = 1, 0
     while True:
@@ -173,11 +183,66 @@ def fetch_day_events(client: HttpClient, day: date) -> tuple[list[dict[str, Any]
         )
         page_events = require(body, "usageEvents", VENDOR, EVENTS)
         total = int(body.get("totalUsageEventsCount") or 0)
+        if page == 1 and give_up_above is not None and total > give_up_above:
+            return None
         events.extend(page_events)
         pagination = body.get("pagination") or {}
         if not pagination.get("hasNextPage") or not page_events:
             return events, total
         page += 1
+
+
+def _split_by_day(events: list[dict[str, Any]]) -> dict[date, list[dict[str, Any]]]:
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for event in events:
+        millis = int(require(event, "timestamp", VENDOR, EVENTS))
+        day = _EPOCH + timedelta(days=millis // 86_400_000)
+        by_day.setdefault(day, []).append(event)
+    return by_day
+
+
+def events_by_day(
+    client: HttpClient, days: Sequence[date]
+) -> Iterator[tuple[date, list[dict[str, Any]], int]]:
+    """Each day's usage events (in the API's order) and how many the API counts for the day.
+
+    Cursor allows 60 event requests a minute and a day with few events still costs one, so
+    quiet days are asked for together: after a day of ``n`` events the next request spans about
+    ``CHUNK_EVENTS / n`` days (at most doubling, at most ``MAX_RANGE_DAYS``). A range whose first
+    page counts more than ``CHUNK_EVENTS`` events (busy days again) is asked for day by day
+    instead, which keeps memory to a few pages. A range's events must add up to the API's total
+    for it (and fall in it); each of its days then counts what it received. If they do not
+    (events changed while paging), its days are asked for one by one, and their totals are the
+    API's own.
+    """
+    i, span = 0, 1
+    while i < len(days):
+        chunk = [days[i]]
+        while len(chunk) < span and days[i + len(chunk) :][:1] == [chunk[-1] + ONE_DAY]:
+            chunk.append(chunk[-1] + ONE_DAY)
+        fetched = None
+        if len(chunk) > 1:
+            fetched = fetch_events(client, chunk[0], chunk[-1], give_up_above=CHUNK_EVENTS)
+        by_day = _split_by_day(fetched[0]) if fetched is not None else {}
+        if fetched is not None and len(fetched[0]) == fetched[1] and by_day.keys() <= set(chunk):
+            for day in chunk:
+                yield day, by_day.get(day, []), len(by_day.get(day, []))
+            count = fetched[1]
+        else:
+            count = 0
+            for day in chunk:
+                events, total = _fetch_day(client, day)
+                yield day, events, total
+                count += len(events)
+        i += len(chunk)
+        per_day = max(count / len(chunk), 1.0)
+        span = max(1, min(2 * len(chunk), MAX_RANGE_DAYS, int(CHUNK_EVENTS / per_day)))
+
+
+def _fetch_day(client: HttpClient, day: date) -> tuple[list[dict[str, Any]], int]:
+    fetched = fetch_events(client, day, day)
+    assert fetched is not None  # no limit given
+    return fetched
 
 
 @dlt.source(name="cursor")
@@ -258,23 +323,16 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
     )
     def usage_events() -> Iterator[pa.Table]:
         """Per-request usage (POST /teams/filtered-usage-events): tokens incl. cache, cents."""
-        # The next day's pages download on a second connection while dlt writes this day's
-        # table, so extraction overlaps the network instead of waiting for it.
+        # The next pages download on a second connection while dlt writes this day's table,
+        # so extraction overlaps the network instead of waiting for it.
         fetcher = client.clone()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cursor-prefetch") as pool:
-            pending = pool.submit(fetch_day_events, fetcher, days[0]) if days else None
-            for i, day in enumerate(days):
-                assert pending is not None
-                events, total = pending.result()
-                pending = (
-                    pool.submit(fetch_day_events, fetcher, days[i + 1])
-                    if i + 1 < len(days)
-                    else None
-                )
+        try:
+            for day, events, total in prefetched(events_by_day(fetcher, days)):
                 if events:
                     # One table per day: dlt's per-item overhead is paid once, not once a page.
                     yield _with_event_key(events_to_arrow(events, day, total), day)
-        fetcher.close()
+        finally:
+            fetcher.close()
 
     @dlt.resource(
         name="spend",
@@ -319,23 +377,4 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
 
 def fetch_only(client: HttpClient, days: Sequence[date]) -> int:
     """Fetch and parse the usage-event pages for ``days`` without loading (benchmark baseline)."""
-    rows = 0
-    for day in days:
-        start_ms, end_ms = day_bounds_ms_inclusive(day)
-        page = 1
-        while True:
-            body = client.post_json(
-                "/teams/filtered-usage-events",
-                endpoint=EVENTS,
-                body={
-                    "startDate": start_ms,
-                    "endDate": end_ms,
-                    "page": page,
-                    "pageSize": PAGE_SIZE,
-                },
-            )
-            rows += len(body["usageEvents"])
-            if not body["pagination"]["hasNextPage"] or not body["usageEvents"]:
-                break
-            page += 1
-    return rows
+    return sum(len(events) for _, events, _ in events_by_day(client, days))
