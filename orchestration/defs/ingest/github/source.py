@@ -7,7 +7,8 @@ starts, then full-detail pages of ``pr_page_size`` follow until ``updatedAt`` dr
 window. Nested connections that overflow their first page (commits, reviews, review threads,
 files, labels, timeline) are completed by batched ``node(id:)`` follow-up queries — never
 truncated. Child tables are replaced per pull request (merge key ``pull_request_id``), so a
-force-push or a removed label leaves no stale rows.
+force-push or a removed label leaves no stale rows. Each page's rows reach dlt as one Arrow table
+per table, typed by ``SCHEMAS`` (see ``orchestration.defs.ingest.arrow``).
 """
 
 from __future__ import annotations
