@@ -35,18 +35,20 @@ def infer_type(values: Sequence[Any]) -> pa.DataType:
     if any(isinstance(v, dict | list) for v in values):
         return pa.string()
     try:
-        kind = pa.array(values).type
+        return pa.array(values).type  # all nulls: null, a column dlt leaves out, as for dict rows
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.string()
-    return pa.string() if pa.types.is_null(kind) else kind
 
 
-def as_json_text(rows: Sequence[dict[str, Any]], key: str) -> None:
-    """Replace nested values of ``key`` by JSON text, in place (rare: an undeclared field)."""
+def as_json_text(rows: Sequence[dict[str, Any]], key: str, inner: str | None = None) -> None:
+    """Replace nested values of ``key`` (of ``row[inner]`` if given) by JSON text, in place
+    (rare: an undeclared field)."""
     for row in rows:
-        value = row.get(key)
-        if isinstance(value, dict | list):
-            row[key] = json.dumps(value)
+        holder = row.get(inner) if inner else row
+        if isinstance(holder, dict):
+            value = holder.get(key)
+            if isinstance(value, dict | list):
+                holder[key] = json.dumps(value)
 
 
 def rows_to_table(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.Table:

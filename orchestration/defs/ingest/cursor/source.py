@@ -21,6 +21,7 @@ import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from orchestration.defs.ingest.arrow import as_json_text, infer_type
 from orchestration.defs.ingest.common import (
     chunks,
     columns,
@@ -80,26 +81,6 @@ def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
 
 
-def _infer(values: list[Any]) -> pa.DataType:
-    """An unknown field's type: a scalar type Arrow can infer, else JSON text."""
-    if any(isinstance(v, dict | list) for v in values):
-        return pa.string()
-    try:
-        return pa.array(values).type
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.string()
-
-
-def _jsonable(events: list[dict[str, Any]], key: str, inner: str | None = None) -> None:
-    """Replace nested values of an unknown field by JSON text, in place (rare: schema drift)."""
-    for e in events:
-        holder = e.get(inner) if inner else e
-        if isinstance(holder, dict):
-            v = holder.get(key)
-            if isinstance(v, dict | list):
-                holder[key] = json.dumps(v)
-
-
 def events_to_arrow(events: list[dict[str, Any]], day: date, day_total: int) -> pa.Table:
     """Usage events as one Arrow table, converted in C++ (``from_pylist`` with a schema).
 
@@ -113,14 +94,14 @@ def events_to_arrow(events: list[dict[str, Any]], day: date, day_total: int) -> 
     token_fields = dict(_TOKEN_FIELDS)
     for key in sorted(token_keys - _TOKEN_FIELDS.keys()):
         values = [(e.get("tokenUsage") or {}).get(key) for e in events]
-        token_fields[key] = _infer(values)
+        token_fields[key] = infer_type(values)
         if token_fields[key] == pa.string():
-            _jsonable(events, key, "tokenUsage")
+            as_json_text(events, key, "tokenUsage")
     fields = [pa.field(name, kind) for name, kind in _FIELDS.items()]
     for key in sorted(keys - _FIELDS.keys() - {"tokenUsage"}):
-        kind = _infer([e.get(key) for e in events])
+        kind = infer_type([e.get(key) for e in events])
         if kind == pa.string():
-            _jsonable(events, key)
+            as_json_text(events, key)
         fields.append(pa.field(key, kind))
     fields.append(pa.field("tokenUsage", pa.struct(list(token_fields.items()))))
     try:
