@@ -85,14 +85,18 @@ def test_a_bad_http_timeout_stops_the_definitions(
     )
 
 
+def _set_or_unset(monkeypatch: pytest.MonkeyPatch, name: str, value: str | None) -> None:
+    if value is None:
+        monkeypatch.delenv(name, raising=False)
+    else:
+        monkeypatch.setenv(name, value)
+
+
 @pytest.mark.parametrize(("value", "seconds"), [(" 2.5 ", 2.5), ("", 60.0), (None, 60.0)])
 def test_http_timeout_setting(
     monkeypatch: pytest.MonkeyPatch, value: str | None, seconds: float
 ) -> None:
-    if value is None:
-        monkeypatch.delenv("TOKENWORTH_HTTP_TIMEOUT_SECONDS", raising=False)
-    else:
-        monkeypatch.setenv("TOKENWORTH_HTTP_TIMEOUT_SECONDS", value)
+    _set_or_unset(monkeypatch, "TOKENWORTH_HTTP_TIMEOUT_SECONDS", value)
     from orchestration.defs.resources import build_resources
 
     assert build_resources()["anthropic"].timeout_seconds == seconds
@@ -102,10 +106,7 @@ def test_http_timeout_setting(
 def test_git_workers_setting(
     monkeypatch: pytest.MonkeyPatch, value: str | None, workers: int | None
 ) -> None:
-    if value is None:
-        monkeypatch.delenv("TOKENWORTH_GIT_WORKERS", raising=False)
-    else:
-        monkeypatch.setenv("TOKENWORTH_GIT_WORKERS", value)
+    _set_or_unset(monkeypatch, "TOKENWORTH_GIT_WORKERS", value)
     from orchestration.defs.resources import build_resources
 
     assert build_resources()["git_durability"].workers == workers
