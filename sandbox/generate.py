@@ -7,7 +7,8 @@ The simulation runs in three passes:
 2. **Work**: each engineer works through *tasks* back to back. A task has a hidden intent
    (productive, rework, abandoned) and a platform; it produces AI sessions while it is developed,
    then (usually) a pull request with reviews, and a merge or a close. Rework tasks are later
-   reverted or rewritten by a follow-up PR; exploratory sessions happen between tasks; bots open
+   reverted or rewritten by a follow-up PR (one whose follow-up does not merge before the world
+   ends is productive: its work lasts); exploratory sessions happen between tasks; bots open
    dependency PRs. Timestamps respect working hours in each person's time zone.
 3. **History**: per repository, in time order, every PR's edits are planned against the default
    branch as it was when the PR was opened and merged as a squash commit, which gives real file
@@ -801,6 +802,7 @@ class _Generator:
                 self._open_pr(task)
         for task in [t for t in self.tasks if t.rework_by and t.pr and t.pr.merged_at]:
             self._follow_up(task)
+        self._label_rework_that_never_lands()
 
     def _reviewer(self, author: Person, rng: random.Random) -> Person:
         pool = [p for p in self.teammates.get(author.team, []) if p.person_id != author.person_id]
@@ -1032,6 +1034,28 @@ class _Generator:
                     {"source_pr": task.pr.number, "will_close_target": False},
                 )
             )
+
+    def _label_rework_that_never_lands(self) -> None:
+        """A rework task whose revert or rewrite does not merge before the world ends is productive.
+
+        The truth's intents must agree with the world's own history: a PR that nothing reverts or
+        rewrites lasts, in git and in the truth's survival, so its sessions were productive here.
+        Only the labels change (never a random draw), so the world stays the same byte for byte.
+        """
+        landed = {
+            id(t.target)
+            for t in self.tasks
+            if t.target is not None and t.pr is not None and t.pr.merged_at is not None
+        }
+        for task in self.tasks:
+            if task.intent != "rework" or id(task) in landed:
+                continue
+            task.intent = "productive"
+            if task.pr is not None:
+                task.pr.intent = "productive"
+            for session in task.sessions:
+                if session.intent == "rework":
+                    session.intent = "productive"
 
     def _dependency_bumps(self, repos: list[Repository], people: list[Person]) -> None:
         """Weekly dependency PRs by a bot: bot-only PRs, touching only lock files."""

@@ -193,3 +193,11 @@ def test_truth_is_consistent_with_pull_request_fates(profile: str) -> None:
         if f"{row['repo']}#{row['number']}" in reverted:
             # A revert reworks 100% of the reverted lines.
             assert row["survival"][-1]["lines_surviving"] == 0
+    # A rework intent means the revert or rewrite happened in this world: the truth's labels
+    # agree with its own git history (a follow-up that merges after the world ends does not).
+    reworked = {link["original"] for link in truth["rework_links"]}
+    rework_prs = {
+        f"{r['repo']}#{r['number']}" for r in truth["pull_requests"] if r["intent"] == "rework"
+    }
+    assert rework_prs and rework_prs <= reworked
+    assert {s["pr"] for s in truth["sessions"] if s["intent"] == "rework"} <= reworked
