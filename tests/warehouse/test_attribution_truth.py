@@ -38,46 +38,39 @@ def test_attribution_accuracy_reaches_target(built_warehouse: Warehouse) -> None
     assert score_attribution(built_warehouse).accuracy >= Decimal("0.80")
 
 
+def _recall_by_class(wh: Warehouse) -> dict[str, Decimal]:
+    confusion = classification_confusion(wh)
+    classes = {a for a, _ in confusion}
+    totals = {a: sum(confusion[(a, b)] for b in classes) for a in classes}
+    return {a: confusion[(a, a)] / totals[a] for a in classes if totals[a]}
+
+
 def test_spend_classification_against_truth_intents(built_warehouse: Warehouse) -> None:
-    confusion = classification_confusion(built_warehouse)
     sys.stdout.write(
         "\nspend classification, USD (rows: truth intent, columns: warehouse class)\n"
-        + confusion_table(confusion)
+        + confusion_table(classification_confusion(built_warehouse))
         + "\n"
     )
-    classes = {a for a, _ in confusion}
-
-    def recall(cls: str) -> Decimal:
-        total = sum(confusion[(cls, b)] for b in classes)
-        return confusion[(cls, cls)] / total if total else Decimal(1)
-
-    # Regression floors just under what the rules reach on the tiny world (measured: productive
-    # 92.6%, retry 84.3%, abandoned 100%, rework 62.3%, exploratory 42.9%). The xfail below
-    # says why exploratory and rework stay under the 80% target.
-    assert recall("productive") >= Decimal("0.90")
-    assert recall("retry") >= Decimal("0.80")
-    assert recall("abandoned") >= Decimal("0.95")
-    assert recall("rework") >= Decimal("0.60")
-    assert recall("exploratory") >= Decimal("0.40")
+    recall = _recall_by_class(built_warehouse)
+    # Issue 4's target is 80% per class; these floors sit just under what the rules reach on
+    # the tiny world (measured: productive 92.8%, retry 84.3%, abandoned 100%, rework 100%,
+    # exploratory 42.9%; on seed 8: 80.6%, 70.7%, 100%, 96.0%, 45.6%). The xfail below says
+    # why exploratory stays under the target.
+    assert recall["productive"] >= Decimal("0.90")
+    assert recall["retry"] >= Decimal("0.80")
+    assert recall["abandoned"] >= Decimal("0.95")
+    assert recall["rework"] >= Decimal("0.95")
+    assert recall["exploratory"] >= Decimal("0.40")
 
 
 @pytest.mark.xfail(
-    reason="target 80% per class; exploratory 42.9% and rework 62.3% measured. Exploratory: "
-    "Claude Code and Copilot report user-days (tokens, lines, accepts per day), which blend "
-    "the morning's questions into the day's coding, Cursor reports code output per day only "
-    "and the OpenAI API none. Rework: the truth's intent includes tasks whose rewrite never "
-    "happened in the world (acme/web#104: 30-day survival 100% in the truth too)",
+    reason="target 80%; 42.9% measured. Claude Code and Copilot report user-days (tokens, "
+    "lines, accepts per day), which blend the morning's questions into the day's coding, "
+    "Cursor reports code output per day only and the OpenAI API none",
     strict=True,
 )
-def test_spend_classification_reaches_target_for_every_class(
-    built_warehouse: Warehouse,
-) -> None:
-    confusion = classification_confusion(built_warehouse)
-    classes = {a for a, _ in confusion}
-    for cls in classes:
-        total = sum(confusion[(cls, b)] for b in classes)
-        if total:
-            assert confusion[(cls, cls)] / total >= Decimal("0.80"), cls
+def test_exploratory_spend_classification_reaches_target(built_warehouse: Warehouse) -> None:
+    assert _recall_by_class(built_warehouse)["exploratory"] >= Decimal("0.80")
 
 
 def test_session_spend_conserves_session_cost(built_warehouse: Warehouse) -> None:
