@@ -4,7 +4,7 @@ One stdlib ``ThreadingHTTPServer`` serves all vendors under one root URL, told a
 exactly the paths the real clients append to their configurable base URLs:
 
 * ``/v1/organizations/...`` Anthropic Admin API, ``/v1/organization/...`` OpenAI,
-* ``/teams/...`` Cursor Admin API,
+* ``/teams/...`` Cursor Admin API, ``/analytics/...`` its AI Code Tracking API,
 * ``/orgs/...``, ``/organizations/...``, ``/graphql`` GitHub (Copilot REST and GraphQL), plus the
   Copilot report downloads at ``/copilot-usage-reports/...``,
 * ``/_sandbox/stats`` (GET) and ``/_sandbox/stats/reset`` (POST): request counts per endpoint,
@@ -47,6 +47,7 @@ PREFIXES = (
     ("/v1/organizations/", "anthropic"),
     ("/v1/organization/", "openai"),
     ("/teams/", "cursor"),
+    ("/analytics/", "cursor"),
     ("/orgs/", "github"),
     ("/organizations/", "github"),
     ("/graphql", "github"),
@@ -74,6 +75,7 @@ class SandboxServer:
     :class:`FaultSpec`; ``fault_timeout_seconds`` overrides the spec's delay for ``timeout``
     faults. ``rate_limit_scale`` multiplies every vendor rate limit (benchmarks raise it).
     ``copilot_records_per_file`` is how many users go in one Copilot report download.
+    ``cursor_enterprise=False`` puts the Cursor team on a plan without the AI Code Tracking API.
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class SandboxServer:
         rate_limit_scale: float = 1.0,
         copilot_records_per_file: int = 100,
         drop_optional_fields: bool = False,
+        cursor_enterprise: bool = True,
     ) -> None:
         self.world = world
         # Schema drift by omission (sandbox/drift.py): documented optional fields left out.
@@ -104,7 +107,12 @@ class SandboxServer:
         self.vendors: dict[str, VendorApi] = {
             "anthropic": AnthropicApi(world, self.anthropic_admin_key),
             "openai": OpenAIApi(world, self.openai_admin_key),
-            "cursor": CursorApi(world, self.cursor_admin_key, rate_limit_scale=rate_limit_scale),
+            "cursor": CursorApi(
+                world,
+                self.cursor_admin_key,
+                rate_limit_scale=rate_limit_scale,
+                enterprise=cursor_enterprise,
+            ),
             "github": GitHubApi(
                 world,
                 self.github_token,

@@ -6,6 +6,10 @@ the current billing cycle's spend (``spend``). ``chargedCents`` of an event is e
 request's true cost in cents; ``tokenUsage.totalCents`` is the model cost before the Cursor Token
 Rate and any discount, as the docs define it.
 
+The sandbox's team is on the Enterprise plan unless told otherwise, so the AI Code Tracking API
+answers too (``GET /analytics/ai-code/commits``): one item per commit made in a Cursor session.
+On other plans it answers ``403``.
+
 Cursor limits each endpoint per team per minute; the sandbox enforces those limits (scaled by
 ``rate_limit_scale``) and answers ``429`` with the documented body plus a ``Retry-After``.
 """
@@ -28,7 +32,7 @@ from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
-from sandbox.model import AIRequest, AISession, Person, World
+from sandbox.model import AIRequest, AISession, Commit, Person, PullRequest, World
 from sandbox.vendors import (
     ApiError,
     ApiRequest,
@@ -40,6 +44,8 @@ from sandbox.vendors import (
     day_start,
     days,
     epoch_ms,
+    iso_ms,
+    parse_int,
     people_by_id,
     pick,
     stable_hash,
@@ -47,6 +53,9 @@ from sandbox.vendors import (
 
 DAY_MS = 86_400_000
 MAX_DAILY_RANGE_MS = 30 * DAY_MS
+AI_CODE_DEFAULT_RANGE_MS = 7 * DAY_MS
+# A commit counts as the session's if authored by its end plus this grace (as generate.py has it).
+COMMIT_GRACE = timedelta(minutes=5)
 # Requests per minute per endpoint (Aug-2026 docs); other endpoints default to 20.
 RATE_LIMITS = {
     "POST /teams/filtered-usage-events": 60,
@@ -111,8 +120,16 @@ class CursorApi(VendorApi):
 
     vendor = "cursor"
 
-    def __init__(self, world: World, admin_key: str, *, rate_limit_scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        world: World,
+        admin_key: str,
+        *,
+        rate_limit_scale: float = 1.0,
+        enterprise: bool = True,
+    ) -> None:
         super().__init__()
+        self.enterprise = enterprise
         self.world = world
         self.people = people_by_id(world)
         self.admin_key = admin_key
@@ -128,6 +145,7 @@ class CursorApi(VendorApi):
         self.add_route("POST", "/teams/daily-usage-data", self._daily)
         self.add_route("POST", "/teams/filtered-usage-events", self._events)
         self.add_route("POST", "/teams/spend", self._spend)
+        self.add_route("GET", "/analytics/ai-code/commits", self._ai_commits)
 
     # --- indexes ---------------------------------------------------------------------------
 
@@ -175,6 +193,24 @@ class CursorApi(VendorApi):
             acc[2] += 1
             if e.kind == USAGE_BASED:
                 acc[0] += e.request.cost_usd
+
+        # AI code commits, ascending by (commitTs, commitHash); per user for the ``user`` filter.
+        commits = ai_code_rows(world, self.people)
+        self.ai_commits = [item for _ms, _pid, item in commits]
+        self.ai_commit_ms = [ms for ms, _pid, _item in commits]
+        per_user_commits: dict[str, tuple[list[JsonObject], list[int]]] = defaultdict(
+            lambda: ([], [])
+        )
+        for ms, pid, item in commits:
+            items, times = per_user_commits[pid]
+            items.append(item)
+            times.append(ms)
+        self.user_ai_commits = dict(per_user_commits)
+        # ``user`` may be an email, an encoded id or a numeric id, as the docs allow.
+        self.ai_users: dict[str, str] = {}
+        for p in world.people:
+            for key in (cursor_email(p), cursor_user_id(p), str(cursor_numeric_id(p))):
+                self.ai_users.setdefault(key, p.person_id)
 
     # --- protocol --------------------------------------------------------------------------
 
@@ -371,6 +407,67 @@ class CursorApi(VendorApi):
             },
         )
 
+    def _ai_commits(self, request: ApiRequest, _m: re.Match[str]) -> ApiResponse:
+        if not self.enterprise:
+            raise ApiError(403, "The AI Code Tracking API is available on Enterprise plans only")
+        end_raw = request.param("endDate")
+        start_raw = request.param("startDate")
+        end_ms = self._date_bound(end_raw, "endDate", end_of_day=True, default=self.now_ms)
+        start_ms = self._date_bound(
+            start_raw, "startDate", end_of_day=False, default=end_ms - AI_CODE_DEFAULT_RANGE_MS
+        )
+        if end_ms < start_ms:
+            # Only a given startDate can pass the end: the default one is 7 days before it.
+            raise ApiError(
+                400, f"endDate ({end_raw or 'now'}) must not be before startDate ({start_raw})"
+            )
+        page = parse_int(request.param("page"), "page", default=1, low=1, high=10**9)
+        size = parse_int(request.param("pageSize"), "pageSize", default=100, low=1, high=1000)
+        items, times = self.ai_commits, self.ai_commit_ms
+        user = request.param("user")
+        if user:
+            pid = self.ai_users.get(user)
+            items, times = self.user_ai_commits.get(pid, ([], [])) if pid else ([], [])
+        lo = bisect_left(times, start_ms)
+        hi = bisect_right(times, end_ms)
+        first = lo + (page - 1) * size
+        return ApiResponse(
+            200,
+            {
+                "items": [dict(i) for i in items[first : min(hi, first + size)]],
+                "totalCount": hi - lo,
+                "page": page,
+                "pageSize": size,
+            },
+        )
+
+    def _date_bound(self, value: str | None, name: str, *, end_of_day: bool, default: int) -> int:
+        """``startDate``/``endDate`` in epoch ms: an ISO day or datetime, ``now`` or ``Nd``.
+
+        A bare day covers the whole UTC day, so a one-day window is ``start == end``.
+        """
+        if value is None or value == "":
+            return default
+        if value == "now":
+            return self.now_ms
+        relative = re.fullmatch(r"(\d{1,6})d", value)
+        if relative:
+            return self.now_ms - int(relative.group(1)) * DAY_MS
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                start = epoch_ms(day_start(date.fromisoformat(value)))
+                return start + DAY_MS - 1 if end_of_day else start
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}T.+", value):
+                at = datetime.fromisoformat(value)
+                return epoch_ms(at if at.tzinfo else at.replace(tzinfo=UTC))
+        except (ValueError, OverflowError):
+            pass
+        raise ApiError(
+            400,
+            f"{name} must be an ISO date (YYYY-MM-DD), an ISO datetime, 'now' or relative days "
+            f"like '7d', got {value!r}",
+        )
+
     def _spend(self, request: ApiRequest, _m: re.Match[str]) -> ApiResponse:
         body = request.json_body()
         sort_by = str(body.get("sortBy", "date"))
@@ -417,6 +514,81 @@ class CursorApi(VendorApi):
                 "totalPages": pages,
             },
         )
+
+
+def ai_code_commits(world: World) -> list[JsonObject]:
+    """Every commit made with Cursor's AI, as ``/analytics/ai-code/commits`` serves it, unfiltered.
+
+    The ground truth for the endpoint: ascending by (commitTs, commitHash).
+    """
+    return [item for _ms, _pid, item in ai_code_rows(world, people_by_id(world))]
+
+
+def ai_code_rows(world: World, people: dict[str, Person]) -> list[tuple[int, str, JsonObject]]:
+    """(commit epoch ms, person id, item) per AI commit, sorted as the endpoint pages them.
+
+    A session's commits are its PR's commits authored while it ran (plus a grace): the same rule
+    that sets ``AISession.commits_during``. The first session claiming a commit owns it.
+    """
+    prs: dict[tuple[str, int], PullRequest] = {
+        (pr.repo, pr.number): pr for repo in world.repositories for pr in repo.pull_requests
+    }
+    rows: list[tuple[int, str, JsonObject]] = []
+    seen: set[str] = set()
+    for session in world.sessions:
+        if session.platform != "cursor" or session.pr is None:
+            continue
+        pr = prs.get(session.pr)
+        if pr is None:
+            continue
+        person = people[session.person_id]
+        for commit in pr.commits:
+            if commit.oid is None or commit.oid in seen:
+                continue
+            if session.started_at <= commit.authored_at <= session.ended_at + COMMIT_GRACE:
+                seen.add(commit.oid)
+                item = ai_commit_json(commit, commit.oid, pr, person)
+                rows.append((epoch_ms(commit.authored_at), person.person_id, item))
+    rows.sort(key=lambda row: (row[0], row[2]["commitHash"]))
+    return rows
+
+
+def ai_commit_json(commit: Commit, oid: str, pr: PullRequest, person: Person) -> JsonObject:
+    """One AI code commit; the tab/composer/non-AI split is derived from the oid alone, so the
+    world's random draws (and so the world itself) stay untouched."""
+    h = stable_hash("cursor-ai-commit", oid)
+    composer_pct = 50 + h % 41
+    tab_pct = (h >> 16) % 21
+
+    def split(total: int) -> tuple[int, int, int]:
+        # Rounded to nearest: floors would leave small commits without any tab lines.
+        composer = (total * composer_pct + 50) // 100
+        tab = ((total - composer) * tab_pct + 50) // 100
+        return tab, composer, total - composer - tab
+
+    tab_added, composer_added, non_ai_added = split(commit.additions)
+    tab_deleted, composer_deleted, non_ai_deleted = split(commit.deletions)
+    # Cursor records a commit shortly after it is made.
+    created = commit.authored_at + timedelta(seconds=10 + (h >> 32) % 50)
+    return {
+        "commitHash": oid,
+        "userId": cursor_user_id(person),
+        "userEmail": cursor_email(person),
+        "repoName": pr.repo,
+        "branchName": pr.head_ref,
+        "isPrimaryBranch": False,
+        "totalLinesAdded": commit.additions,
+        "totalLinesDeleted": commit.deletions,
+        "tabLinesAdded": tab_added,
+        "tabLinesDeleted": tab_deleted,
+        "composerLinesAdded": composer_added,
+        "composerLinesDeleted": composer_deleted,
+        "nonAiLinesAdded": non_ai_added,
+        "nonAiLinesDeleted": non_ai_deleted,
+        "message": commit.message,
+        "commitTs": iso_ms(commit.authored_at),
+        "createdAt": iso_ms(created),
+    }
 
 
 def event_json(e: Event) -> JsonObject:

@@ -22,6 +22,7 @@ from worlds import all_days, api_example, edge_world
 from sandbox.generate import build_world
 from sandbox.model import AIRequest, AISession, World
 from sandbox.server import SandboxServer
+from sandbox.vendors.cursor import ai_code_commits
 
 
 def example(name: str) -> Any:
@@ -140,6 +141,11 @@ class Client:
         auth = (self.server.cursor_admin_key, "")
         return self.http.request(method, f"{self.url}/teams{path}", json=body, auth=auth)
 
+    def cursor_ai(self, params: Any = None) -> requests.Response:
+        """Cursor's AI Code Tracking API (GET, query parameters)."""
+        auth = (self.server.cursor_admin_key, "")
+        return self.http.get(f"{self.url}/analytics/ai-code/commits", params=params, auth=auth)
+
     def github(self, path: str, params: Any = None) -> requests.Response:
         h = {
             "Authorization": f"Bearer {self.server.github_token}",
@@ -166,6 +172,17 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[World, Client]]:
 @pytest.fixture(scope="module")
 def edge() -> Iterator[tuple[World, Client]]:
     world = edge_world()
+    server = SandboxServer(world, rate_limit_scale=1000).start()
+    try:
+        yield world, Client(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Iterator[tuple[World, Client]]:
+    # The edge world has no repositories, so no commits: AI code tracking needs a generated one.
+    world = build_world("tiny")
     server = SandboxServer(world, rate_limit_scale=1000).start()
     try:
         yield world, Client(server)
@@ -717,6 +734,127 @@ def test_cursor_daily_usage_and_spend_add_up(served: tuple[World, Client]) -> No
     assert all(m["spendCents"] <= m["overallSpendCents"] for m in spend["teamMemberSpend"])
 
 
+def whole_world(world: World) -> dict[str, str]:
+    last = world.end - timedelta(days=1)
+    return {"startDate": world.start.isoformat(), "endDate": last.isoformat()}
+
+
+def ai_commits(client: Client, params: dict[str, Any]) -> dict[str, Any]:
+    r = client.cursor_ai(params)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def test_cursor_ai_code_commits_are_the_commits_of_cursor_sessions(
+    tiny: tuple[World, Client],
+) -> None:
+    world, client = tiny
+    truth = ai_code_commits(world)
+    assert len(truth) > 0
+    body = ai_commits(client, {**whole_world(world), "pageSize": 1000})
+    published = example("cursor/analytics_ai_code_commits.json")
+    assert_same_shape(body, published)
+    assert list(body) == list(published)
+    assert all(list(item) == list(published["items"][0]) for item in body["items"])
+    assert body["items"] == truth
+    assert (body["totalCount"], body["page"], body["pageSize"]) == (len(truth), 1, 1000)
+
+    # Rebuilt here from the world: the commits a Cursor session's PR got while it ran.
+    people = {p.person_id: p for p in world.people}
+    prs = {(pr.repo, pr.number): pr for r in world.repositories for pr in r.pull_requests}
+    expected: dict[str, str] = {}
+    for s in world.sessions:
+        if s.platform == "cursor" and s.pr is not None:
+            for c in prs[s.pr].commits:
+                if s.started_at <= c.authored_at <= s.ended_at + timedelta(minutes=5):
+                    assert c.oid is not None
+                    expected.setdefault(c.oid, people[s.person_id].vendor_emails["cursor"])
+    assert {i["commitHash"]: i["userEmail"] for i in body["items"]} == expected
+
+    on_branch: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+    for r in world.repositories:
+        for pr in r.pull_requests:
+            on_branch[(pr.repo, pr.head_ref)].update({c.oid: c for c in pr.commits})
+    for item in body["items"]:
+        commit = on_branch[(item["repoName"], item["branchName"])][item["commitHash"]]
+        assert item["isPrimaryBranch"] is False
+        assert item["message"] == commit.message
+        assert (item["totalLinesAdded"], item["totalLinesDeleted"]) == (
+            commit.additions,
+            commit.deletions,
+        )
+        for side in ("Added", "Deleted"):
+            parts = [item[f"{k}Lines{side}"] for k in ("tab", "composer", "nonAi")]
+            assert min(parts) >= 0 and sum(parts) == item[f"totalLines{side}"]
+        at = commit.authored_at.astimezone(UTC)
+        assert (
+            item["commitTs"] == at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+        )
+        stamp = datetime.fromisoformat(item["commitTs"])
+        assert 10 <= (datetime.fromisoformat(item["createdAt"]) - stamp).total_seconds() <= 59
+    keys = [(i["commitTs"], i["commitHash"]) for i in body["items"]]
+    assert keys == sorted(keys)
+    assert sum(i["composerLinesAdded"] for i in truth) > 0
+
+    # Defaults: the last 7 days up to the sandbox's now (the end of the last simulated day).
+    now = datetime(world.end.year, world.end.month, world.end.day, tzinfo=UTC)
+    recent = [i for i in truth if now - timedelta(days=7) <= datetime.fromisoformat(i["commitTs"])]
+    assert ai_commits(client, {})["items"] == recent
+    assert ai_commits(client, {"startDate": f"{world.days}d", "endDate": "now"})["items"] == truth
+
+
+def test_cursor_ai_code_commits_filter_by_day_and_user_and_page(
+    tiny: tuple[World, Client],
+) -> None:
+    world, client = tiny
+    truth = ai_code_commits(world)
+    served_: list[dict[str, Any]] = []
+    for day in all_days(world):
+        one_day = ai_commits(client, {"startDate": day.isoformat(), "endDate": day.isoformat()})
+        authored = [i for i in truth if i["commitTs"].startswith(day.isoformat())]
+        assert one_day["items"] == authored and one_day["totalCount"] == len(authored)
+        # The same day as inclusive ISO datetimes, in both UTC spellings.
+        for start, end in (
+            ("T00:00:00.000Z", "T23:59:59.999Z"),
+            ("T00:00:00+00:00", "T23:59:59.999+00:00"),
+        ):
+            window = {"startDate": f"{day}{start}", "endDate": f"{day}{end}"}
+            assert ai_commits(client, window)["items"] == authored
+        served_.extend(one_day["items"])
+    assert served_ == truth
+
+    pages: list[dict[str, Any]] = []
+    for page in range(1, len(truth) // 2 + 3):
+        body = ai_commits(client, {**whole_world(world), "page": page, "pageSize": 2})
+        assert (body["totalCount"], body["page"], body["pageSize"]) == (len(truth), page, 2)
+        assert len(body["items"]) == max(0, min(2, len(truth) - 2 * (page - 1)))
+        pages.extend(body["items"])
+    assert pages == truth
+
+    email = truth[0]["userEmail"]
+    mine = [i for i in truth if i["userEmail"] == email]
+    assert 0 < len(mine) < len(truth)
+    assert ai_commits(client, {**whole_world(world), "user": email})["items"] == mine
+    by_id = {**whole_world(world), "user": truth[0]["userId"]}
+    assert ai_commits(client, by_id)["items"] == mine
+    nobody = ai_commits(client, {**whole_world(world), "user": "nobody@acme.example"})
+    assert (nobody["items"], nobody["totalCount"]) == ([], 0)
+
+
+def test_cursor_ai_code_tracking_is_refused_below_enterprise() -> None:
+    server = SandboxServer(edge_world(), cursor_enterprise=False).start()
+    try:
+        client = Client(server)
+        refused = client.cursor_ai({"startDate": "7d"})
+        assert refused.status_code == 403
+        assert "Enterprise" in refused.json()["message"]
+        # The rest of the Admin API answers as before.
+        assert client.cursor("/members", method="GET").status_code == 200
+    finally:
+        server.stop()
+
+
 def test_copilot_reports_and_credits_add_up(served: tuple[World, Client]) -> None:
     world, client = served
     org = world.org
@@ -824,6 +962,10 @@ def test_wrong_credentials_get_401_in_each_vendors_shape(edge: tuple[World, Clie
     wrong_password = base64.b64encode(f"{client.server.cursor_admin_key}:pw".encode()).decode()
     r = requests.get(f"{url}/teams/members", headers={"Authorization": f"Basic {wrong_password}"})
     assert r.status_code == 401
+    r = requests.get(f"{url}/analytics/ai-code/commits")
+    assert r.status_code == 401 and set(r.json()) == {"error", "message"}
+    r = requests.get(f"{url}/analytics/ai-code/commits", auth=("key_wrong", ""))
+    assert r.status_code == 401
 
     r = requests.get(
         f"{url}/orgs/{world.org}/copilot/billing/seats",
@@ -903,6 +1045,13 @@ def test_wrong_credentials_get_401_in_each_vendors_shape(edge: tuple[World, Clie
         (lambda c: c.cursor("/filtered-usage-events", {"pageSize": 1001}), "pageSize"),
         (lambda c: c.cursor("/filtered-usage-events", {"startDate": "monday"}), "startDate"),
         (lambda c: c.cursor("/spend", {"sortBy": "height"}), "sortBy"),
+        (lambda c: c.cursor_ai({"pageSize": 1001}), "pageSize"),
+        (lambda c: c.cursor_ai({"page": 0}), "page"),
+        (lambda c: c.cursor_ai({"startDate": "yesterday"}), "startDate"),
+        (
+            lambda c: c.cursor_ai({"startDate": "2026-10-03", "endDate": "2026-10-02"}),
+            "endDate (2026-10-02) must not be before startDate (2026-10-03)",
+        ),
         (
             lambda c: c.github(
                 "/orgs/edgeorg/copilot/metrics/reports/users-1-day", {"day": "10/01/2026"}
