@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from sandbox.vendors.cursor import ai_code_commits
 from tests.ingest.conftest import Env
 
 pytestmark = pytest.mark.slow
@@ -53,6 +54,23 @@ def test_all_sources_load_and_match_truth(_loaded: Env) -> None:
         "select event_date, count(*), max(day_total_events) from raw_cursor.usage_events group by 1"
     )
     assert all(count == total for _, count, total in by_day)
+
+    # Cursor AI Code Tracking: every commit made in a Cursor session, with its repo and branch.
+    expected_commits = {
+        c["commitHash"]: (
+            c["userEmail"], c["repoName"], c["branchName"],
+            c["tabLinesAdded"] + c["composerLinesAdded"], c["totalLinesAdded"],
+        )
+        for c in ai_code_commits(world)
+        if date.fromisoformat(c["commitTs"][:10]) in days
+    }  # fmt: skip
+    loaded_commits = env.query(
+        "select commit_hash, user_email, repo_name, branch_name, "
+        "tab_lines_added + composer_lines_added, total_lines_added from raw_cursor.ai_code_commits"
+    )
+    assert expected_commits
+    assert {h: tuple(rest) for h, *rest in loaded_commits} == expected_commits
+    assert len(loaded_commits) == len(expected_commits)
 
     # Claude Code report: tokens exact; estimated cost = per (person, day, model) cents rounded
     # to 1e-6 as the report states it.

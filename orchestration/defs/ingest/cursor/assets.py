@@ -35,7 +35,7 @@ def raw_cursor(
     warehouse: WarehouseResource,
     cursor: CursorAdminResource,
 ) -> Iterator[Any]:
-    """Cursor Admin API members, daily usage, per-request usage events and spend."""
+    """Cursor Admin API members, daily usage, request usage events, spend and AI code commits."""
     yield from run_source(
         context=context,
         dlt_resource=dlt,

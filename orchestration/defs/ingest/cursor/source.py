@@ -3,7 +3,9 @@
 Quirks handled here: HTTP Basic auth (key as user name, empty password); epoch-millisecond bounds
 that are *both inclusive* (a day is ``T00:00:00.000`` … ``T23:59:59.999``); ranges of at most 30
 days; ``timestamp`` is a string of epoch milliseconds; money is in cents (fractional numbers);
-``/teams/spend`` only knows the current billing cycle, so it is snapshotted by date.
+``/teams/spend`` only knows the current billing cycle, so it is snapshotted by date. The AI Code
+Tracking API (``/analytics/ai-code/commits``) is an Enterprise feature: on other plans it is
+refused, which leaves its table empty rather than failing the source.
 
 Per-request events are the largest table of any vendor (millions of rows on a large team), so they
 are built as Arrow tables: dlt writes those straight to parquet instead of normalising row dicts
@@ -37,6 +39,7 @@ PAGE_SIZE = 1000
 MAX_RANGE_DAYS = 30
 EVENTS = "teams/filtered-usage-events"
 DAILY = "teams/daily-usage-data"
+AI_COMMITS = "analytics/ai-code/commits"
 # Events a multi-day request aims at (see events_by_day): five pages.
 CHUNK_EVENTS = 5 * PAGE_SIZE
 _EPOCH = date(1970, 1, 1)
@@ -353,7 +356,68 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
                 break
             page += 1
 
-    return [members, daily_usage, usage_events, spend]
+    @dlt.resource(
+        name="ai_code_commits",
+        primary_key="commit_hash",
+        merge_key="commit_date",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        columns=columns(
+            text=("user_id", "user_email", "repo_name", "branch_name", "message"),
+            boolean=("is_primary_branch",),
+            timestamp=("commit_ts", "created_at"),
+            bigint=tuple(
+                f"{kind}_lines_{change}"
+                for kind in ("total", "tab", "composer", "non_ai")
+                for change in ("added", "deleted")
+            ),
+        ),
+    )
+    @yields_lists
+    def ai_code_commits() -> Iterator[dict[str, Any]]:
+        """Commits made with Cursor's AI (GET /analytics/ai-code/commits, Enterprise): the
+        repository and branch of each, and its lines by source (tab, composer, not AI)."""
+        yield from _ai_code_commits(client, days)
+
+    return [members, daily_usage, usage_events, spend, ai_code_commits]
+
+
+def _ai_code_commits(client: HttpClient, days: Sequence[date]) -> Iterator[dict[str, Any]]:
+    """Every AI code commit of ``days`` by commit time, or none if the plan lacks the API."""
+    wanted = set(days)
+    for first, last in chunks(days, MAX_RANGE_DAYS):
+        page = 1
+        while True:
+            status, _, body = client.request(
+                "GET",
+                "/analytics/ai-code/commits",
+                endpoint=AI_COMMITS,
+                # Whole UTC days as instants: no reliance on how a bare date's end is read.
+                params={
+                    "startDate": f"{first.isoformat()}T00:00:00.000Z",
+                    "endDate": f"{last.isoformat()}T23:59:59.999Z",
+                    "page": page,
+                    "pageSize": PAGE_SIZE,
+                },
+                allow_statuses=(403, 404),
+            )
+            if status in (403, 404):
+                client.log.warning(
+                    f"{VENDOR}: {AI_COMMITS} answered {status} (AI Code Tracking is an "
+                    "Enterprise feature): raw_cursor.ai_code_commits stays empty and Cursor "
+                    "sessions get no repository or branch, so none is attributed by branch"
+                )
+                return
+            items = require(body, "items", VENDOR, AI_COMMITS)
+            for item in items:
+                require(item, "commitHash", VENDOR, AI_COMMITS)
+                committed = str(require(item, "commitTs", VENDOR, AI_COMMITS))
+                day = date.fromisoformat(committed[:10])
+                # A row outside the window would make the day-keyed merge replace that day.
+                if day in wanted:
+                    yield {**item, "commit_date": day}
+            if not items or page * PAGE_SIZE >= int(body.get("totalCount") or 0):
+                break
+            page += 1
 
 
 def fetch_only(client: HttpClient, days: Sequence[date]) -> int:
