@@ -2,7 +2,19 @@ with
 
 source as (
 
-    select * from {{ source('raw_git', 'pr_survival') }}
+    -- Absent until the first run that finds a merged pull request (durability skips before).
+    select * from {{ optional_source('raw_git', 'pr_survival', {
+        'repo': 'varchar',
+        'number': 'bigint',
+        'horizon_days': 'bigint',
+        'snapshot_oid': 'varchar',
+        'snapshot_at': 'timestamp with time zone',
+        'effective_lines_added': 'bigint',
+        'lines_surviving': 'bigint',
+        'survival_rate': 'double precision',
+        'computed_for_date': 'date',
+        'measured_as_of': 'timestamp with time zone',
+    }) }}
 
 ),
 

@@ -2,7 +2,16 @@ with
 
 source as (
 
-    select * from {{ source('raw_github', 'pull_request_files') }}
+    -- A pull request may have none, so a first night can lack the table.
+    select * from {{ optional_source('raw_github', 'pull_request_files', {
+        'pull_request_id': 'varchar',
+        'repo': 'varchar',
+        'pr_number': 'bigint',
+        'path': 'varchar',
+        'additions': 'bigint',
+        'deletions': 'bigint',
+        'change_type': 'varchar',
+    }) }}
 
 ),
 

@@ -2,7 +2,13 @@ with
 
 source as (
 
-    select * from {{ source('raw_github', 'pull_request_labels') }}
+    -- A pull request may have none, so a first night can lack the table.
+    select * from {{ optional_source('raw_github', 'pull_request_labels', {
+        'pull_request_id': 'varchar',
+        'repo': 'varchar',
+        'pr_number': 'bigint',
+        'name': 'varchar',
+    }) }}
 
 ),
 

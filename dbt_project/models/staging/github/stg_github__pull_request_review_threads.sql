@@ -2,7 +2,18 @@ with
 
 source as (
 
-    select * from {{ source('raw_github', 'pull_request_review_threads') }}
+    -- A pull request may have none, so a first night can lack the table.
+    select * from {{ optional_source('raw_github', 'pull_request_review_threads', {
+        'id': 'varchar',
+        'pull_request_id': 'varchar',
+        'repo': 'varchar',
+        'pr_number': 'bigint',
+        'path': 'varchar',
+        'line': 'bigint',
+        'is_resolved': 'boolean',
+        'is_outdated': 'boolean',
+        'comments_count': 'bigint',
+    }) }}
 
 ),
 

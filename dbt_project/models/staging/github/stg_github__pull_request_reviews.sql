@@ -2,7 +2,18 @@ with
 
 source as (
 
-    select * from {{ source('raw_github', 'pull_request_reviews') }}
+    -- A pull request may have none, so a first night can lack the table.
+    select * from {{ optional_source('raw_github', 'pull_request_reviews', {
+        'id': 'varchar',
+        'pull_request_id': 'varchar',
+        'repo': 'varchar',
+        'pr_number': 'bigint',
+        'state': 'varchar',
+        'author_login': 'varchar',
+        'author_type': 'varchar',
+        'commit_oid': 'varchar',
+        'submitted_at': 'timestamp with time zone',
+    }) }}
 
 ),
 

@@ -75,16 +75,19 @@ REWORK_SCHEMA = pa.schema(
 def _merged_pull_requests(warehouse: WarehouseResource) -> dict[str, list[MergedPullRequest]]:
     """Merged PRs per repository, with their commits, from ``raw_github``."""
     pipeline = warehouse.pipeline("github")
-    with pipeline.sql_client() as client:
-        prs = client.execute_sql(
-            "select repo, number, merged_at, merge_commit_oid, title, head_ref_name "
-            f"from {client.make_qualified_table_name('pull_requests')} "
-            "where merged_at is not null and merge_commit_oid is not null"
-        )
-        commits = client.execute_sql(
-            "select repo, pr_number, position, oid "
-            f"from {client.make_qualified_table_name('pull_request_commits')}"
-        )
+    try:
+        with pipeline.sql_client() as client:
+            prs = client.execute_sql(
+                "select repo, number, merged_at, merge_commit_oid, title, head_ref_name "
+                f"from {client.make_qualified_table_name('pull_requests')} "
+                "where merged_at is not null and merge_commit_oid is not null"
+            )
+            commits = client.execute_sql(
+                "select repo, pr_number, position, oid "
+                f"from {client.make_qualified_table_name('pull_request_commits')}"
+            )
+    except DatabaseUndefinedRelation:  # no pull request loaded yet (a quiet first night)
+        return {}
     oids: dict[tuple[str, int], list[tuple[int, str]]] = {}
     for repo, number, position, oid in commits:
         oids.setdefault((repo, int(number)), []).append((int(position), oid))
