@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.ingest.conftest import Env, ingest_failures
+from tests.ingest.conftest import Env, Sandbox, ingest_failures
 
 pytestmark = pytest.mark.slow
 
@@ -155,6 +156,36 @@ def test_rejected_key_fails_only_that_source(make_env: Any) -> None:
     loaded = {key.split("/")[0] for key in summary.materialized}
     assert {"raw_anthropic", "raw_openai", "raw_copilot", "raw_github", "git"} <= loaded
     assert "raw_cursor" not in loaded
+
+
+def test_cursor_plan_without_ai_code_tracking_still_loads_and_builds(
+    make_env: Any, tiny_sandbox: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from orchestration.run import run_partitions
+    from sandbox.truth import write_roster
+    from sandbox.vendors.cursor import ai_code_commits
+
+    roster = tmp_path / "people.csv"
+    write_roster(tiny_sandbox.world, roster)
+    env = make_env(cursor_enterprise=False, overrides={"TOKENWORTH_PEOPLE_FILE": str(roster)})
+    # The whole run over the world, dbt included: the models must build without the table.
+    summary = run_partitions(env.day(0), env.last_day)
+    assert summary.success, summary.failures
+    assert "raw_cursor/usage_events" in summary.materialized
+    output = capsys.readouterr()
+    assert "analytics/ai-code/commits answered 403" in output.out + output.err
+    tables = env.query(
+        "select table_name from information_schema.tables where table_schema = 'raw_cursor'"
+    )
+    assert ("ai_code_commits",) not in tables
+    # The warehouse builds without the table: the Cursor sessions that committed AI code on
+    # Enterprise have no branch here, and nothing is linked by branch.
+    assert ai_code_commits(env.world)
+    assert env.query("select count(*) from core.fct_ai_sessions where platform = 'cursor'")[0][0]
+    assert env.query("select count(*) from core.fct_ai_sessions where branch is not null") == [(0,)]
+    assert env.query(
+        "select count(*) from core.fct_session_pr_links where attribution_method = 'branch'"
+    ) == [(0,)]
 
 
 def test_missing_credential_skips_source(make_env: Any) -> None:

@@ -90,10 +90,13 @@ by_branch as (
 
     from sessions
 
+    -- Within the PR's development window too: a branch name can be reused by a later PR.
     inner join windows
         on
             sessions.repo = windows.repo
             and sessions.branch = windows.head_ref_name
+            and sessions.started_at <= windows.dev_window_end_at
+            and sessions.ended_at >= windows.dev_window_start_at
 
     where
         sessions.repo is not null

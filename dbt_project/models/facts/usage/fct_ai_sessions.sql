@@ -43,6 +43,14 @@ identities as (
 
 ),
 
+ai_code_commits as (
+
+    select * from {{ ref('stg_cursor__ai_code_commits') }}
+
+    where {{ in_usage_window('commit_date', var('usage_lookback_days', 3) + 1, 1) }}
+
+),
+
 records as (
 
     select
@@ -212,6 +220,44 @@ cursor_session_signals as (
 
 ),
 
+-- Cursor's AI Code Tracking names the repository and branch of every commit made with its AI
+-- (Enterprise plans). A Cursor session worked on the branch its person committed AI code to
+-- while it ran, or within session_gap_minutes of its last request (the gap that would have
+-- ended it). Commits to several branches: the one with the most AI lines, then the latest.
+cursor_session_branches as (
+
+    select
+        sessions.session_id,
+        ai_code_commits.repo,
+        ai_code_commits.branch,
+        row_number() over (
+            partition by sessions.session_id
+            order by
+                sum(ai_code_commits.ai_lines_added + ai_code_commits.ai_lines_deleted) desc,
+                max(ai_code_commits.committed_at) desc,
+                ai_code_commits.repo asc,
+                ai_code_commits.branch asc
+        ) as branch_rank
+
+    from ai_code_commits
+
+    inner join identities
+        on
+            identities.identity_type = 'email'
+            and ai_code_commits.user_email = identities.identity_value
+
+    inner join sessions
+        on
+            identities.person_id = sessions.person_id
+            and sessions.platform = 'cursor'
+            and ai_code_commits.committed_at >= sessions.started_at
+            and ai_code_commits.committed_at
+            <= {{ dbt.dateadd('minute', var('session_gap_minutes'), 'sessions.ended_at') }}
+
+    group by sessions.session_id, ai_code_commits.repo, ai_code_commits.branch
+
+),
+
 final as (
 
     select
@@ -247,9 +293,9 @@ final as (
             as edits_rejected,
         sessions.commits,
         sessions.pull_requests,
-        -- No usage API names the repository or branch of a session today.
-        cast(null as {{ dbt.type_string() }}) as repo,
-        cast(null as {{ dbt.type_string() }}) as branch,
+        -- Only Cursor's AI Code Tracking names a session's repository and branch today.
+        cast(cursor_session_branches.repo as {{ dbt.type_string() }}) as repo,
+        cast(cursor_session_branches.branch as {{ dbt.type_string() }}) as branch,
         sessions.has_unpriced_usage
 
     from sessions
@@ -261,6 +307,11 @@ final as (
 
     left join cursor_session_signals
         on sessions.session_id = cursor_session_signals.session_id
+
+    left join cursor_session_branches
+        on
+            sessions.session_id = cursor_session_branches.session_id
+            and cursor_session_branches.branch_rank = 1
 
 )
 
