@@ -138,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"tokenworth run {summary.start}..{summary.end} (run {summary.run_id}): "
             f"{len(assets)} assets materialised"
         )
+        for line in sorted(set(summary.skipped)):
+            print(f"  skipped {line}")
         for step, message in sorted(summary.failures.items()):
             print(f"  FAILED {step}: {message}", file=sys.stderr)
         return 0 if summary.success else 1

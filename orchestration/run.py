@@ -154,6 +154,7 @@ def run_partitions(
 
     prepare_manifest(force=True)
     from orchestration.defs import build_definitions
+    from orchestration.defs.ingest.common import SKIPPED
     from orchestration.defs.schedules import NIGHTLY_JOB
 
     defs = build_definitions()
@@ -179,7 +180,12 @@ def run_partitions(
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             key = event.asset_key
-            if key is not None:
+            if key is None:
+                continue
+            metadata = event.step_materialization_data.materialization.metadata
+            if SKIPPED in metadata:  # completed without data: no credential, nothing to do yet
+                summary.skipped.append(f"{key.to_user_string()}: {metadata[SKIPPED].value}")
+            else:
                 summary.materialized.append(key.to_user_string())
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             data = event.step_failure_data

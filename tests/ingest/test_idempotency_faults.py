@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.ingest.conftest import Env, Sandbox, ingest_failures
+from tests.ingest.conftest import Env, ingest_failures
 
 pytestmark = pytest.mark.slow
 
@@ -158,34 +157,56 @@ def test_rejected_key_fails_only_that_source(make_env: Any) -> None:
     assert "raw_cursor" not in loaded
 
 
-def test_cursor_plan_without_ai_code_tracking_still_loads_and_builds(
-    make_env: Any, tiny_sandbox: Sandbox, capsys: pytest.CaptureFixture[str], tmp_path: Path
+def test_a_run_missing_optional_inputs_still_builds_the_warehouse(
+    make_env: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """No roster, no OpenAI key and a Cursor plan without AI Code Tracking: each is skipped,
+    said so, and the dbt build still runs (a step yielding nothing would skip it)."""
     from orchestration.run import run_partitions
-    from sandbox.truth import write_roster
     from sandbox.vendors.cursor import ai_code_commits
 
-    roster = tmp_path / "people.csv"
-    write_roster(tiny_sandbox.world, roster)
-    env = make_env(cursor_enterprise=False, overrides={"TOKENWORTH_PEOPLE_FILE": str(roster)})
-    # The whole run over the world, dbt included: the models must build without the table.
+    env = make_env(cursor_enterprise=False, overrides={"OPENAI_ADMIN_API_KEY": None})
     summary = run_partitions(env.day(0), env.last_day)
     assert summary.success, summary.failures
     assert "raw_cursor/usage_events" in summary.materialized
+    assert "marts/mart_platform_efficiency" in summary.materialized
+    skipped = set(summary.skipped)
+    assert (
+        "raw_openai/costs: OpenAI Admin: skipped — set OPENAI_ADMIN_API_KEY to load "
+        "raw_openai" in skipped
+    )
+    assert any(line.startswith("raw_people/roster: people roster: none") for line in skipped)
+    assert not any(k.startswith(("raw_openai/", "raw_people/")) for k in summary.materialized)
     output = capsys.readouterr()
     assert "analytics/ai-code/commits answered 403" in output.out + output.err
     tables = env.query(
         "select table_name from information_schema.tables where table_schema = 'raw_cursor'"
     )
     assert ("ai_code_commits",) not in tables
-    # The warehouse builds without the table: the Cursor sessions that committed AI code on
-    # Enterprise have no branch here, and nothing is linked by branch.
+    # Without the table, the Cursor sessions that committed AI code on Enterprise have no
+    # branch here, and nothing is linked by branch.
     assert ai_code_commits(env.world)
     assert env.query("select count(*) from core.fct_ai_sessions where platform = 'cursor'")[0][0]
     assert env.query("select count(*) from core.fct_ai_sessions where branch is not null") == [(0,)]
     assert env.query(
         "select count(*) from core.fct_session_pr_links where attribution_method = 'branch'"
     ) == [(0,)]
+
+
+def test_a_run_without_github_still_builds_the_spend_side(make_env: Any) -> None:
+    """A team that only wants spend: no GitHub token (so no Copilot, mirrors or durability)."""
+    from orchestration.run import run_partitions
+
+    env = make_env(overrides={"GITHUB_TOKEN": None})
+    summary = run_partitions(env.day(0), env.last_day)
+    assert summary.success, summary.failures
+    skipped = {line.split(":", 1)[0] for line in summary.skipped}
+    assert {"raw_github/pull_requests", "git/mirrors", "raw_git/pr_survival"} <= skipped
+    assert "marts/mart_platform_efficiency" in summary.materialized
+    (sessions,) = env.query("select count(*) from core.fct_ai_sessions")[0]
+    assert sessions > 0
+    assert env.query("select count(*) from core.fct_pull_requests") == [(0,)]
+    assert env.query("select count(*) from core.fct_session_pr_links") == [(0,)]
 
 
 def test_missing_credential_skips_source(make_env: Any) -> None:

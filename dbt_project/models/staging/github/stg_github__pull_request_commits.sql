@@ -2,7 +2,25 @@ with
 
 source as (
 
-    select * from {{ source('raw_github', 'pull_request_commits') }}
+    -- Absent until GitHub is configured and has loaded a pull request.
+    select * from {{ optional_source('raw_github', 'pull_request_commits', {
+        'pull_request_id': 'varchar',
+        'repo': 'varchar',
+        'pr_number': 'bigint',
+        'position': 'bigint',
+        'oid': 'varchar',
+        'message': 'varchar',
+        'additions': 'bigint',
+        'deletions': 'bigint',
+        'author_name': 'varchar',
+        'author_email': 'varchar',
+        'author_login': 'varchar',
+        'committer_name': 'varchar',
+        'committer_email': 'varchar',
+        'committer_login': 'varchar',
+        'authored_date': 'timestamp with time zone',
+        'committed_date': 'timestamp with time zone',
+    }) }}
 
 ),
 

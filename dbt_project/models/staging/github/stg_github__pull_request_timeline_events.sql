@@ -2,7 +2,26 @@ with
 
 source as (
 
-    select * from {{ source('raw_github', 'pull_request_timeline_events') }}
+    -- Absent until GitHub is configured and has loaded a pull request.
+    select * from {{ optional_source('raw_github', 'pull_request_timeline_events', {
+        'id': 'varchar',
+        'pull_request_id': 'varchar',
+        'repo': 'varchar',
+        'pr_number': 'bigint',
+        'position': 'bigint',
+        'typename': 'varchar',
+        'actor_login': 'varchar',
+        'commit_oid': 'varchar',
+        'requested_reviewer_type': 'varchar',
+        'requested_reviewer_login': 'varchar',
+        'will_close_target': 'boolean',
+        'source_type': 'varchar',
+        'source_repo': 'varchar',
+        'source_number': 'bigint',
+        'source_title': 'varchar',
+        'source_head_ref_name': 'varchar',
+        'created_at': 'timestamp with time zone',
+    }) }}
 
 ),
 

@@ -2,7 +2,37 @@ with
 
 source as (
 
-    select * from {{ source('raw_github', 'pull_requests') }}
+    -- Absent until GitHub is configured and has loaded a pull request.
+    select * from {{ optional_source('raw_github', 'pull_requests', {
+        'id': 'varchar',
+        'repo': 'varchar',
+        'number': 'bigint',
+        'url': 'varchar',
+        'title': 'varchar',
+        'body': 'varchar',
+        'state': 'varchar',
+        'is_draft': 'boolean',
+        'author_login': 'varchar',
+        'author_type': 'varchar',
+        'author_database_id': 'bigint',
+        'head_ref_name': 'varchar',
+        'base_ref_name': 'varchar',
+        'merge_commit_oid': 'varchar',
+        'merged_by_login': 'varchar',
+        'review_decision': 'varchar',
+        'additions': 'bigint',
+        'deletions': 'bigint',
+        'changed_files': 'bigint',
+        'comments_total_count': 'bigint',
+        'commits_total_count': 'bigint',
+        'reviews_total_count': 'bigint',
+        'review_threads_total_count': 'bigint',
+        'created_at': 'timestamp with time zone',
+        'published_at': 'timestamp with time zone',
+        'updated_at': 'timestamp with time zone',
+        'closed_at': 'timestamp with time zone',
+        'merged_at': 'timestamp with time zone',
+    }) }}
 
 ),
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.defs.ingest.common import completed_without_data
 from orchestration.defs.ingest.github.source import list_repositories
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import GitHubResource, WarehouseResource
@@ -114,11 +115,13 @@ def git_mirrors(
     repos = github.repo_list
     if not repos:
         if not (github.configured and github.org):
-            context.log.warning(
+            reason = (
                 f"git mirrors: skipped — set {settings.TOKENWORTH_GITHUB_REPOS} (or "
                 f"{settings.GITHUB_TOKEN} and {settings.TOKENWORTH_GITHUB_ORG}) to mirror "
                 "repositories"
             )
+            context.log.warning(reason)
+            yield from completed_without_data(context, reason)
             return
         client = github.client(context.log)
         try:

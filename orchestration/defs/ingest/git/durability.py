@@ -22,7 +22,7 @@ import dlt
 import pyarrow as pa
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
-from orchestration.defs.ingest.common import WAREHOUSE_POOL
+from orchestration.defs.ingest.common import WAREHOUSE_POOL, completed_without_data
 from orchestration.defs.ingest.git.assets import mirror_path
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import GitDurabilityResource, WarehouseResource
@@ -164,7 +164,9 @@ def raw_git_durability(
     home = warehouse.home_path
     by_repo = _merged_pull_requests(warehouse)
     if not by_repo:
-        context.log.warning("git durability: skipped — no merged pull requests in raw_github yet")
+        reason = "git durability: skipped — no merged pull requests in raw_github yet"
+        context.log.warning(reason)
+        yield from completed_without_data(context, reason)
         return
     measured = _already_measured(warehouse)
     patterns = load_exclude_patterns()

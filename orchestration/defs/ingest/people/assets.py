@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import dlt
 
-from orchestration.defs.ingest.common import WAREHOUSE_POOL
+from orchestration.defs.ingest.common import WAREHOUSE_POOL, completed_without_data
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import WarehouseResource
 
@@ -78,9 +78,9 @@ def raw_people_roster(
     context: dg.AssetExecutionContext, people: PeopleFileResource, warehouse: WarehouseResource
 ) -> Iterator[dg.MaterializeResult]:
     if not people.path:
-        context.log.info(
-            "people roster: none — set TOKENWORTH_PEOPLE_FILE to give teams and identities"
-        )
+        reason = "people roster: none — set TOKENWORTH_PEOPLE_FILE to give teams and identities"
+        context.log.info(reason)
+        yield from completed_without_data(context, reason)
         return
     path = Path(people.path).expanduser()
     if not path.exists():
