@@ -179,15 +179,17 @@ SKIPPED = "skipped"
 
 
 def completed_without_data(
-    context: dg.AssetExecutionContext, reason: str
+    context: dg.AssetExecutionContext, reason: str, *, expected: bool = False
 ) -> Iterator[dg.MaterializeResult]:
-    """Complete every asset of this step with nothing loaded, saying why in its metadata.
+    """Log ``reason`` (a warning, or info when ``expected``) and complete every asset of this
+    step with nothing loaded, saying why in its metadata.
 
     A step that yields no output skips every step downstream of it in the run, and the dbt
     build is one step downstream of every source (dagster-io/dagster#9408): one source without
     credentials would silently leave the whole warehouse unbuilt. ``tokenworth run`` reports
     these assets as skipped, with the reason.
     """
+    (context.log.info if expected else context.log.warning)(reason)
     for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
         yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED: reason})
 
@@ -207,7 +209,6 @@ def run_source(
     """Load the days of this run into ``raw_<source>``, or skip with one clear line."""
     if not configured:
         reason = f"{vendor}: skipped — set {missing_variables} to load raw_{source}"
-        context.log.warning(reason)
         yield from completed_without_data(context, reason)
         return
     days = window_days(context, settings.LOOKBACK_DAYS[source])

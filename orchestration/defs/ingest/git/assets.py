@@ -120,7 +120,6 @@ def git_mirrors(
                 f"{settings.GITHUB_TOKEN} and {settings.TOKENWORTH_GITHUB_ORG}) to mirror "
                 "repositories"
             )
-            context.log.warning(reason)
             yield from completed_without_data(context, reason)
             return
         client = github.client(context.log)

@@ -165,7 +165,6 @@ def raw_git_durability(
     by_repo = _merged_pull_requests(warehouse)
     if not by_repo:
         reason = "git durability: skipped — no merged pull requests in raw_github yet"
-        context.log.warning(reason)
         yield from completed_without_data(context, reason)
         return
     measured = _already_measured(warehouse)

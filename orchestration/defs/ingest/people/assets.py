@@ -79,8 +79,7 @@ def raw_people_roster(
 ) -> Iterator[dg.MaterializeResult]:
     if not people.path:
         reason = "people roster: none — set TOKENWORTH_PEOPLE_FILE to give teams and identities"
-        context.log.info(reason)
-        yield from completed_without_data(context, reason)
+        yield from completed_without_data(context, reason, expected=True)
         return
     path = Path(people.path).expanduser()
     if not path.exists():
