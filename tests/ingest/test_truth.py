@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -25,15 +26,26 @@ def _requests(world: Any, platform: str, days: set[date]) -> list[Any]:
     ]
 
 
-@pytest.fixture
-def _loaded(make_env: Any) -> Env:
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def test_all_sources_load_and_match_truth(make_env: Any) -> None:
     env = make_env()
-    env.run_ok(env.day(0), env.last_day)
-    return env
-
-
-def test_all_sources_load_and_match_truth(_loaded: Env) -> None:
-    env = _loaded
+    dlt_warnings = _Records()  # dlt's logger does not propagate to pytest's handler
+    logging.getLogger("dlt").addHandler(dlt_warnings)
+    try:
+        env.run_ok(env.day(0), env.last_day)
+    finally:
+        logging.getLogger("dlt").removeHandler(dlt_warnings)
+    # An Arrow table whose types or keys disagree with its resource's hints makes dlt warn
+    # (and leaves the destination to coerce): every source's Arrow schema must match.
+    assert not [m for m in dlt_warnings.messages if "when merging arrow schema" in m]
     world = env.world
     days = {env.day(i) for i in range(-1, world.days)}  # lookback day included (empty)
 
@@ -183,7 +195,8 @@ def test_all_sources_load_and_match_truth(_loaded: Env) -> None:
     oids = Counter(r[0] for r in env.query("select oid from raw_github.pull_request_commits"))
     assert set(oids) == {c.oid for pr in prs for c in pr.commits}
 
-    _assert_raw_github_keeps_the_columns_dict_rows_created(env)
+    for schema, expected in RAW_COLUMNS.items():
+        _assert_keeps_the_columns_dict_rows_created(env, schema, expected)
 
     # Git mirrors, with the pull-request refs.
     for repo in world.repositories:
@@ -191,10 +204,11 @@ def test_all_sources_load_and_match_truth(_loaded: Env) -> None:
         assert (env.home / "git" / owner / f"{name}.git" / "HEAD").exists()
 
 
-# raw_github's columns as dlt's JSON normaliser created them from dict rows (read off a demo
-# warehouse built before the source yielded Arrow tables): a load must neither add, drop nor
-# retype a column of a table users already hold.
+# The raw tables of the sources that yield Arrow, as dlt's JSON normaliser created them from
+# dict rows (read off warehouses built before the sources yielded Arrow tables): a load must
+# neither add, drop nor retype a column of a table users already hold.
 _T, _I, _B, _TS = "VARCHAR", "BIGINT", "BOOLEAN", "TIMESTAMP WITH TIME ZONE"
+_D, _J, _USD, _DEC = "DATE", "JSON", "DECIMAL(38,12)", "DECIMAL(38,9)"
 _PARENT = {"pull_request_id": (_T, "NO"), "repo": (_T, "YES"), "pr_number": (_I, "YES")}
 _DLT = {"_dlt_load_id": (_T, "NO"), "_dlt_id": (_T, "NO")}
 RAW_GITHUB_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
@@ -248,21 +262,153 @@ RAW_GITHUB_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
 }  # fmt: skip
 
 
-def _assert_raw_github_keeps_the_columns_dict_rows_created(env: Env) -> None:
+_ACTOR = {
+    "actor_email_address": (_T, "YES"),
+    "actor_api_key_name": (_T, "YES"),
+    "subscription_type": (_T, "YES"),
+    "terminal_type": (_T, "YES"),
+    "customer_type": (_T, "YES"),
+    "organization_id": (_T, "YES"),
+    "is_remote": (_B, "YES"),
+    "usage_date": (_D, "NO"),
+    "actor_type": (_T, "NO"),
+    "actor_key": (_T, "NO"),
+    "remote": (_B, "NO"),
+}
+_BUCKET = {"row_key": (_T, "NO"), "bucket_start": (_TS, "YES"), "bucket_date": (_D, "NO")}
+RAW_ANTHROPIC_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "api_keys": {
+        "id": (_T, "NO"), "type": (_T, "YES"), "name": (_T, "YES"),
+        "workspace_id": (_T, "YES"), "created_at": (_TS, "YES"),
+        "partial_key_hint": (_T, "YES"), "status": (_T, "YES"), "created_by__id": (_T, "YES"),
+        "created_by__type": (_T, "YES"), **_DLT,
+    },
+    "claude_code_actor_days": {
+        **_ACTOR, "tool_actions": (_J, "YES"), "model_breakdown": (_J, "YES"),
+        "num_sessions": (_I, "YES"), "lines_added": (_I, "YES"), "lines_removed": (_I, "YES"),
+        "commits_by_claude_code": (_I, "YES"), "pull_requests_by_claude_code": (_I, "YES"),
+        **_DLT,
+    },
+    "claude_code_usage": {
+        **_ACTOR, "estimated_cost_usd": (_USD, "YES"), "core_metrics": (_J, "YES"),
+        "tool_actions": (_J, "YES"), "model": (_T, "NO"), "input_tokens": (_I, "YES"),
+        "output_tokens": (_I, "YES"), "cache_read_tokens": (_I, "YES"),
+        "cache_creation_tokens": (_I, "YES"), "estimated_cost_cents": (_DEC, "YES"),
+        "estimated_cost_currency": (_T, "YES"), **_DLT,
+    },
+    "cost_report": {
+        **{c: (_T, "YES") for c in ("workspace_id", "description", "model", "token_type",
+                                    "cost_type", "service_tier", "context_window",
+                                    "inference_geo", "amount", "currency")},
+        "amount_usd": (_USD, "YES"), **_BUCKET, "bucket_end": (_TS, "YES"), **_DLT,
+    },
+    "messages_usage": {
+        **{c: (_T, "YES") for c in ("api_key_id", "model", "workspace_id", "account_id",
+                                    "service_tier", "service_account_id", "context_window",
+                                    "inference_geo")},
+        **{c: (_I, "YES") for c in ("cache_creation__ephemeral_5m_input_tokens",
+                                    "cache_creation__ephemeral_1h_input_tokens",
+                                    "cache_read_input_tokens",
+                                    "server_tool_use__web_search_requests",
+                                    "uncached_input_tokens", "output_tokens")},
+        **_BUCKET, "bucket_end": (_TS, "YES"), **_DLT,
+    },
+    "users": {
+        "id": (_T, "NO"), "type": (_T, "YES"), "email": (_T, "YES"), "name": (_T, "YES"),
+        "role": (_T, "YES"), "added_at": (_TS, "YES"), **_DLT,
+    },
+}  # fmt: skip
+_BUCKET_SECONDS = {"start_time": (_I, "YES"), "end_time": (_I, "YES"), "object": (_T, "YES")}
+RAW_OPENAI_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "completions_usage": {
+        **_BUCKET, **_BUCKET_SECONDS,
+        **{c: (_T, "YES") for c in ("user_id", "api_key_id", "model", "project_id",
+                                    "service_tier")},
+        "batch": (_B, "YES"),
+        **{c: (_I, "YES") for c in (
+            "input_tokens", "output_tokens", "input_cached_tokens", "input_cache_write_tokens",
+            "input_uncached_tokens", "input_text_tokens", "output_text_tokens",
+            "input_cached_text_tokens", "input_audio_tokens", "input_cached_audio_tokens",
+            "output_audio_tokens", "input_image_tokens", "input_cached_image_tokens",
+            "output_image_tokens", "num_model_requests")},
+        **_DLT,
+    },
+    "costs": {
+        **_BUCKET, **_BUCKET_SECONDS,
+        **{c: (_T, "YES") for c in ("line_item", "project_id", "api_key_id", "quantity_unit",
+                                    "amount_currency")},
+        "quantity": (_USD, "YES"), "amount_usd": (_USD, "YES"), **_DLT,
+    },
+    "users": {
+        "object": (_T, "YES"), "id": (_T, "NO"), "name": (_T, "YES"), "email": (_T, "YES"),
+        "role": (_T, "YES"), "added_at": (_I, "YES"), **_DLT,
+    },
+}  # fmt: skip
+RAW_COPILOT_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "ai_credit_usage": {
+        "row_key": (_T, "NO"), "usage_date": (_D, "NO"),
+        **{c: (_T, "YES") for c in ("product", "sku", "model", "unit_type")},
+        **{c: (_USD, "YES") for c in ("gross_amount", "net_amount", "discount_amount",
+                                      "price_per_unit")},
+        "gross_quantity": (_DEC, "YES"), "discount_quantity": (_I, "YES"),
+        "net_quantity": (_DEC, "YES"), **_DLT,
+    },
+    "seats": {
+        "pending_cancellation_date": (_T, "YES"), "last_activity_editor": (_T, "YES"),
+        "plan_type": (_T, "YES"), "last_activity_at": (_TS, "YES"),
+        "assigning_team": (_J, "YES"), "organization": (_J, "YES"),
+        "snapshot_date": (_D, "NO"), "assignee_key": (_T, "NO"), "assignee_login": (_T, "YES"),
+        "total_seats": (_I, "YES"), "created_at": (_TS, "YES"), "updated_at": (_TS, "YES"),
+        **{f"assignee__{c}": (_T, "YES") for c in (
+            "login", "node_id", "avatar_url", "gravatar_id", "url", "html_url",
+            "followers_url", "following_url", "gists_url", "starred_url", "subscriptions_url",
+            "organizations_url", "repos_url", "events_url", "received_events_url", "type")},
+        "assignee__id": (_I, "YES"), "assignee__site_admin": (_B, "YES"), **_DLT,
+    },
+    "user_day_metrics": {
+        "day": (_D, "NO"), "user_id": (_I, "NO"), "user_login": (_T, "YES"),
+        "organization_id": (_T, "YES"), "enterprise_id": (_T, "YES"),
+        "ai_credits_used": (_USD, "YES"),
+        **{c: (_J, "YES") for c in (
+            "totals_by_ide", "totals_by_feature", "totals_by_language_feature",
+            "totals_by_language_model", "totals_by_model_feature", "totals_by_cli",
+            "ai_adoption_phase")},
+        **{c: (_I, "YES") for c in (
+            "code_generation_activity_count", "code_acceptance_activity_count",
+            "loc_suggested_to_add_sum", "loc_suggested_to_delete_sum", "loc_added_sum",
+            "loc_deleted_sum", "user_initiated_interaction_count", "entity_id_partition")},
+        **{f"used_{c}": (_B, "YES") for c in (
+            "agent", "chat", "cli", "copilot_code_review_active",
+            "copilot_code_review_passive")},
+        "etl_id": (_T, "YES"), "day_partition": (_T, "YES"), **_DLT,
+    },
+}  # fmt: skip
+RAW_COLUMNS = {
+    "raw_github": RAW_GITHUB_COLUMNS,
+    "raw_anthropic": RAW_ANTHROPIC_COLUMNS,
+    "raw_openai": RAW_OPENAI_COLUMNS,
+    "raw_copilot": RAW_COPILOT_COLUMNS,
+}
+
+
+def _assert_keeps_the_columns_dict_rows_created(
+    env: Env, schema: str, expected: dict[str, dict[str, tuple[str, str]]]
+) -> None:
     rows = env.query(
         "select table_name, column_name, data_type, is_nullable "
-        "from information_schema.columns where table_schema = 'raw_github' "
+        f"from information_schema.columns where table_schema = '{schema}' "
         "and table_name not like '\\_dlt%' escape '\\'"
     )
     got: dict[str, dict[str, tuple[str, str]]] = {}
     for table, column, data_type, nullable in rows:
         got.setdefault(table, {})[column] = (data_type, nullable)
-    assert got == RAW_GITHUB_COLUMNS
+    assert got == expected, schema
     # Every row of the Arrow loads carries dlt's row columns (NOT NULL in users' tables).
-    assert env.query(
-        "select count(distinct _dlt_id) = count(*), count(_dlt_load_id) = count(*) "
-        "from raw_github.pull_request_commits"
-    ) == [(True, True)]
+    for table in expected:
+        assert env.query(
+            "select count(distinct _dlt_id) = count(*), count(_dlt_load_id) = count(*) "
+            f'from {schema}."{table}"'
+        ) == [(True, True)], f"{schema}.{table}"
 
 
 def test_overflowing_nested_connections_are_completed(

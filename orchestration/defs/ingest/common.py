@@ -20,10 +20,12 @@ from typing import Any, ParamSpec, TypeVar
 
 import dagster as dg
 import dlt
+import pyarrow as pa
 from dagster_dlt import DagsterDltResource, DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.extract.source import DltSource
 
+from orchestration.defs.ingest.arrow import rows_to_table
 from orchestration.defs.partitions import window_days
 from orchestration.lib import settings
 from orchestration.lib.http import HttpClient, SourceError
@@ -71,6 +73,32 @@ def yields_lists(rows: Callable[P, Iterator[Any]]) -> Callable[P, Iterator[list[
         yield from in_lists(rows(*args, **kwargs))
 
     return wrapper
+
+
+def yields_tables(
+    schema: pa.Schema, vendor: str, endpoint: str
+) -> Callable[[Callable[P, Iterator[dict[str, Any]]]], Callable[P, Iterator[pa.Table]]]:
+    """Make a row generator of a dlt resource yield Arrow tables with ``schema``'s columns.
+
+    dlt writes Arrow straight to parquet instead of normalising each row (see
+    ``orchestration.defs.ingest.arrow``). Goes under ``@dlt.resource`` like ``yields_lists``.
+
+    Raises:
+        SourceError: a field holds a value its column cannot take (names the column).
+    """
+
+    def decorate(rows: Callable[P, Iterator[dict[str, Any]]]) -> Callable[P, Iterator[pa.Table]]:
+        @functools.wraps(rows)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> Iterator[pa.Table]:
+            for batch in in_lists(rows(*args, **kwargs)):
+                try:
+                    yield rows_to_table(batch, schema)
+                except TypeError as error:
+                    raise SourceError(vendor, endpoint, f"{vendor} {endpoint}: {error}") from None
+
+        return wrapper
+
+    return decorate
 
 
 def row_key(*parts: object) -> str:

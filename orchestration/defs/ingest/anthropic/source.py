@@ -15,7 +15,22 @@ from decimal import Decimal
 from typing import Any
 
 import dlt
+import pyarrow as pa
 
+from orchestration.defs.ingest.arrow import (
+    BIGINT,
+    BOOL,
+    DATE,
+    DLT_DECIMAL,
+    TEXT,
+    TIMESTAMP_UTC,
+    USD,
+    arrow_schema,
+    flatten,
+    json_text,
+    json_text_columns_expected,
+    key_field,
+)
 from orchestration.defs.ingest.common import (
     cents_to_usd,
     columns,
@@ -25,6 +40,7 @@ from orchestration.defs.ingest.common import (
     row_key,
     usd,
     yields_lists,
+    yields_tables,
 )
 from orchestration.lib.http import HttpClient, require
 
@@ -88,11 +104,12 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
         columns={
             **_ACTOR_HINTS,
             "estimated_cost_usd": usd(),
+            "estimated_cost_cents": {**usd(), "scale": 9},  # DLT_DECIMAL, as dict rows made it
             "core_metrics": {"data_type": "json"},
             "tool_actions": {"data_type": "json"},
         },
     )
-    @yields_lists
+    @yields_tables(_SCHEMAS["claude_code_usage"], VENDOR, "usage_report/claude_code")
     def claude_code_usage(records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Claude Code per actor, day and model (the system of record for Claude Code tokens).
 
@@ -114,8 +131,8 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
                     "estimated_cost_cents": amount,
                     "estimated_cost_usd": cents_to_usd(amount),
                     "estimated_cost_currency": cost.get("currency"),
-                    "core_metrics": record.get("core_metrics"),
-                    "tool_actions": record.get("tool_actions"),
+                    "core_metrics": json_text(record.get("core_metrics")),
+                    "tool_actions": json_text(record.get("tool_actions")),
                     **{
                         k: v
                         for k, v in model_row.items()
@@ -135,7 +152,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
             "model_breakdown": {"data_type": "json"},
         },
     )
-    @yields_lists
+    @yields_tables(_SCHEMAS["claude_code_actor_days"], VENDOR, "usage_report/claude_code")
     def claude_code_actor_days(records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Claude Code per actor and day: sessions, lines, commits, PRs, tool accept/reject."""
         for record in records:
@@ -144,6 +161,8 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
             extra = {k: v for k, v in record.items() if k not in ("actor", "core_metrics", "date")}
             yield {
                 **extra,
+                "tool_actions": json_text(record.get("tool_actions")),
+                "model_breakdown": json_text(record.get("model_breakdown")),
                 **_actor_columns(record),
                 "num_sessions": metrics.get("num_sessions"),
                 "lines_added": lines.get("added"),
@@ -167,7 +186,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
             ),
         ),
     )
-    @yields_lists
+    @yields_tables(_SCHEMAS["messages_usage"], VENDOR, "usage_report/messages")
     def messages_usage() -> Iterator[dict[str, Any]]:
         """Messages API tokens per hour × (api key, model, workspace, account, service tier).
 
@@ -186,13 +205,16 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
             for result in require(bucket, "results", VENDOR, endpoint):
                 for name in ("uncached_input_tokens", "output_tokens"):
                     require(result, name, VENDOR, endpoint)
-                yield {
-                    "row_key": row_key(bucket_start, *(result.get(g) for g in MESSAGES_GROUPS)),
-                    "bucket_start": bucket_start,
-                    "bucket_end": bucket.get("ending_at"),
-                    "bucket_date": date.fromisoformat(bucket_start[:10]),
-                    **result,
-                }
+                yield flatten(
+                    {
+                        "row_key": row_key(bucket_start, *(result.get(g) for g in MESSAGES_GROUPS)),
+                        "bucket_start": bucket_start,
+                        "bucket_end": bucket.get("ending_at"),
+                        "bucket_date": date.fromisoformat(bucket_start[:10]),
+                        **result,
+                    },
+                    ("cache_creation", "server_tool_use"),
+                )
 
     @dlt.resource(
         name="cost_report",
@@ -216,7 +238,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
             "amount_usd": usd(),
         },
     )
-    @yields_lists
+    @yields_tables(_SCHEMAS["cost_report"], VENDOR, "cost_report")
     def cost_report() -> Iterator[dict[str, Any]]:
         """Daily billed cost by workspace and description; ``amount`` is cents as a string."""
         params: list[tuple[str, Any]] = [
@@ -273,6 +295,54 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
         api_keys,
     ]
 
+
+_ACTOR = (
+    ("actor_email_address", TEXT),
+    ("actor_api_key_name", TEXT),
+    ("subscription_type", TEXT),
+    ("terminal_type", TEXT),
+    ("customer_type", TEXT),
+    ("organization_id", TEXT),
+    ("is_remote", BOOL),
+    key_field("usage_date", DATE),
+    key_field("actor_type"),
+    key_field("actor_key"),
+    key_field("remote", BOOL),
+)
+# The columns and types of the tables as warehouses hold them (dict rows created them; JSON
+# columns arrive as JSON text). A field the API adds loads too, with an inferred type.
+_SCHEMAS: dict[str, pa.Schema] = {
+    "claude_code_usage": arrow_schema(
+        *_ACTOR, key_field("model"), ("input_tokens", BIGINT), ("output_tokens", BIGINT),
+        ("cache_read_tokens", BIGINT), ("cache_creation_tokens", BIGINT),
+        ("estimated_cost_cents", DLT_DECIMAL), ("estimated_cost_usd", USD),
+        ("estimated_cost_currency", TEXT), ("core_metrics", TEXT), ("tool_actions", TEXT),
+    ),
+    "claude_code_actor_days": arrow_schema(
+        *_ACTOR, ("tool_actions", TEXT), ("model_breakdown", TEXT), ("num_sessions", BIGINT),
+        ("lines_added", BIGINT), ("lines_removed", BIGINT), ("commits_by_claude_code", BIGINT),
+        ("pull_requests_by_claude_code", BIGINT),
+    ),
+    "messages_usage": arrow_schema(
+        key_field("row_key"), ("bucket_start", TIMESTAMP_UTC), ("bucket_end", TIMESTAMP_UTC),
+        key_field("bucket_date", DATE),
+        *((g, TEXT) for g in (*MESSAGES_GROUPS, "service_account_id", "context_window",
+                                "inference_geo")),
+        ("uncached_input_tokens", BIGINT), ("output_tokens", BIGINT),
+        ("cache_creation__ephemeral_5m_input_tokens", BIGINT),
+        ("cache_creation__ephemeral_1h_input_tokens", BIGINT), ("cache_read_input_tokens", BIGINT),
+        ("server_tool_use__web_search_requests", BIGINT),
+    ),
+    "cost_report": arrow_schema(
+        key_field("row_key"), ("bucket_start", TIMESTAMP_UTC), ("bucket_end", TIMESTAMP_UTC),
+        key_field("bucket_date", DATE),
+        *((g, TEXT) for g in ("workspace_id", "description", "model", "token_type",
+                                "cost_type", "service_tier", "context_window", "inference_geo",
+                                "currency", "amount")),
+        ("amount_usd", USD),
+    ),
+}  # fmt: skip
+json_text_columns_expected("claude_code_usage", "claude_code_actor_days")
 
 _ACTOR_HINTS = columns(
     text=("actor_email_address", "actor_api_key_name", "subscription_type", "terminal_type",

@@ -13,8 +13,29 @@ from datetime import date
 from typing import Any
 
 import dlt
+import pyarrow as pa
 
-from orchestration.defs.ingest.common import columns, row_key, today_utc, usd, yields_lists
+from orchestration.defs.ingest.arrow import (
+    BIGINT,
+    BOOL,
+    DATE,
+    DLT_DECIMAL,
+    TEXT,
+    USD,
+    arrow_schema,
+    json_text,
+    json_text_columns_expected,
+    key_field,
+    snake_case,
+)
+from orchestration.defs.ingest.common import (
+    columns,
+    row_key,
+    today_utc,
+    usd,
+    yields_lists,
+    yields_tables,
+)
 from orchestration.lib.http import HttpClient, Log, require
 
 VENDOR = "GitHub Copilot"
@@ -56,7 +77,7 @@ def copilot_source(
             **{name: {"data_type": "json"} for name in _JSON_FIELDS},
         },
     )
-    @yields_lists
+    @yields_tables(_SCHEMAS["user_day_metrics"], VENDOR, USERS_REPORT)
     def user_day_metrics() -> Iterator[dict[str, Any]]:
         """Per user per day activity from the users-1-day report (NDJSON downloads)."""
         for day in days:
@@ -83,7 +104,11 @@ def copilot_source(
                     require(record, "user_id", VENDOR, USERS_REPORT)
                     require(record, "user_login", VENDOR, USERS_REPORT)
                     record_day = require(record, "day", VENDOR, USERS_REPORT)
-                    yield {**record, "day": date.fromisoformat(str(record_day)[:10])}
+                    yield {
+                        **record,
+                        **{name: json_text(record.get(name)) for name in _JSON_FIELDS},
+                        "day": date.fromisoformat(str(record_day)[:10]),
+                    }
 
     @dlt.resource(
         name="seats",
@@ -129,7 +154,7 @@ def copilot_source(
             "price_per_unit": usd(),
         },
     )
-    @yields_lists
+    @yields_tables(_SCHEMAS["ai_credit_usage"], VENDOR, "settings/billing/ai_credit/usage")
     def ai_credit_usage() -> Iterator[dict[str, Any]]:
         """AI-credit usage per day by product, SKU and model, in dollars."""
         endpoint = "settings/billing/ai_credit/usage"
@@ -152,7 +177,34 @@ def copilot_source(
                         item.get("user"),
                     ),
                     "usage_date": day,
-                    **item,
+                    **{snake_case(name): value for name, value in item.items()},
                 }
 
     return [user_day_metrics, seats, ai_credit_usage]
+
+
+# The columns and types of the tables as warehouses hold them (dict rows created them; JSON
+# columns arrive as JSON text). A field the report adds loads too, with an inferred type.
+_SCHEMAS: dict[str, pa.Schema] = {
+    "user_day_metrics": arrow_schema(
+        key_field("day", DATE), key_field("user_id", BIGINT), ("user_login", TEXT),
+        ("organization_id", TEXT), ("enterprise_id", TEXT), ("ai_credits_used", USD),
+        *((name, TEXT) for name in _JSON_FIELDS),
+        *((name, BIGINT) for name in (
+            "code_generation_activity_count", "code_acceptance_activity_count",
+            "loc_suggested_to_add_sum", "loc_suggested_to_delete_sum", "loc_added_sum",
+            "loc_deleted_sum", "user_initiated_interaction_count", "entity_id_partition",
+        )),
+        *((f"used_{name}", BOOL) for name in (
+            "agent", "chat", "cli", "copilot_code_review_active", "copilot_code_review_passive",
+        )),
+        ("etl_id", TEXT), ("day_partition", TEXT),
+    ),
+    "ai_credit_usage": arrow_schema(
+        key_field("row_key"), key_field("usage_date", DATE), ("product", TEXT), ("sku", TEXT),
+        ("model", TEXT), ("unit_type", TEXT), ("price_per_unit", USD),
+        ("gross_quantity", DLT_DECIMAL), ("gross_amount", USD), ("discount_quantity", BIGINT),
+        ("discount_amount", USD), ("net_quantity", DLT_DECIMAL), ("net_amount", USD),
+    ),
+}  # fmt: skip
+json_text_columns_expected("user_day_metrics")

@@ -22,6 +22,7 @@ import dlt
 import pyarrow as pa
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
+from orchestration.defs.ingest.arrow import arrow_schema, key_field
 from orchestration.defs.ingest.common import WAREHOUSE_POOL, completed_without_data
 from orchestration.defs.ingest.git.assets import mirror_path
 from orchestration.defs.partitions import daily_partitions
@@ -42,33 +43,30 @@ REWORK = dg.AssetKey(["raw_git", "rework_links"])
 _UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 # Explicit types, so the tables exist (and dbt's sources resolve) even before any PR has a
 # measured horizon or any line was reworked.
-SURVIVAL_SCHEMA = pa.schema(
-    [
-        ("repo", pa.string()),
-        ("number", pa.int64()),
-        ("horizon_days", pa.int64()),
-        ("snapshot_oid", pa.string()),
-        ("snapshot_at", _UTC_TIMESTAMP),
-        ("effective_lines_added", pa.int64()),
-        ("lines_surviving", pa.int64()),
-        ("survival_rate", pa.float64()),
-        ("computed_for_date", pa.date32()),
-        ("measured_as_of", _UTC_TIMESTAMP),
-    ]
+# Key columns NOT NULL, as dlt makes them (else it warns on every load that the hints differ).
+SURVIVAL_SCHEMA = arrow_schema(
+    key_field("repo"),
+    key_field("number", pa.int64()),
+    key_field("horizon_days", pa.int64()),
+    ("snapshot_oid", pa.string()),
+    ("snapshot_at", _UTC_TIMESTAMP),
+    ("effective_lines_added", pa.int64()),
+    ("lines_surviving", pa.int64()),
+    ("survival_rate", pa.float64()),
+    ("computed_for_date", pa.date32()),
+    ("measured_as_of", _UTC_TIMESTAMP),
 )
-REWORK_SCHEMA = pa.schema(
-    [
-        ("repo", pa.string()),
-        ("original_number", pa.int64()),
-        ("later_number", pa.int64()),
-        ("later_commit_oid", pa.string()),
-        ("lines_reworked", pa.int64()),
-        ("first_reworked_at", _UTC_TIMESTAMP),
-        ("days_after_merge", pa.float64()),
-        ("is_revert", pa.bool_()),
-        ("horizon_days", pa.int64()),
-        ("measured_as_of", _UTC_TIMESTAMP),
-    ]
+REWORK_SCHEMA = arrow_schema(
+    key_field("repo"),
+    key_field("original_number", pa.int64()),
+    ("later_number", pa.int64()),
+    key_field("later_commit_oid"),
+    ("lines_reworked", pa.int64()),
+    ("first_reworked_at", _UTC_TIMESTAMP),
+    ("days_after_merge", pa.float64()),
+    ("is_revert", pa.bool_()),
+    ("horizon_days", pa.int64()),
+    ("measured_as_of", _UTC_TIMESTAMP),
 )
 
 

@@ -21,7 +21,16 @@ from typing import Any
 import dlt
 import pyarrow as pa
 
-from orchestration.defs.ingest.arrow import TIMESTAMP_UTC, rows_to_table, snake_case
+from orchestration.defs.ingest.arrow import (
+    BIGINT,
+    BOOL,
+    TEXT,
+    TIMESTAMP_UTC,
+    arrow_schema,
+    key_field,
+    rows_to_table,
+    snake_case,
+)
 from orchestration.defs.ingest.common import day_start, in_lists, prefetched
 from orchestration.defs.ingest.github import queries
 from orchestration.lib.http import HttpClient, Log, SourceError, require
@@ -334,58 +343,53 @@ def timeline_rows(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
 _CHILD = {"disposition": "merge", "strategy": "delete-insert"}
 
 
-def _schema(*fields: tuple[str, pa.DataType] | pa.Field) -> pa.Schema:
-    return pa.schema([f if isinstance(f, pa.Field) else pa.field(*f) for f in fields])
-
-
-def _key(name: str) -> pa.Field:
-    return pa.field(name, pa.string(), nullable=False)
-
-
-_TEXT, _INT, _BOOL, _TS = pa.string(), pa.int64(), pa.bool_(), TIMESTAMP_UTC
-_PARENT = (_key("pull_request_id"), ("repo", _TEXT), ("pr_number", _INT))
+_PARENT = (key_field("pull_request_id"), ("repo", TEXT), ("pr_number", BIGINT))
 # The columns and types of every table, as the warehouses hold them (they were first created
 # from dict rows by dlt's normaliser: ISO timestamps became TIMESTAMP WITH TIME ZONE). A field
 # added to a query but not here still loads, with an inferred type.
 SCHEMAS: dict[str, pa.Schema] = {
-    "pull_requests": _schema(
-        ("repo", _TEXT), _key("id"), ("number", _INT), ("url", _TEXT), ("title", _TEXT),
-        ("state", _TEXT), ("is_draft", _BOOL), ("body", _TEXT), ("created_at", _TS),
-        ("updated_at", _TS), ("published_at", _TS), ("closed_at", _TS), ("merged_at", _TS),
-        ("author_association", _TEXT), ("additions", _INT), ("deletions", _INT),
-        ("changed_files", _INT), ("head_ref_name", _TEXT), ("head_ref_oid", _TEXT),
-        ("base_ref_name", _TEXT), ("base_ref_oid", _TEXT), ("review_decision", _TEXT),
-        ("author_login", _TEXT), ("author_type", _TEXT), ("author_database_id", _INT),
-        ("merged_by_login", _TEXT), ("merge_commit_oid", _TEXT),
-        *((f"{c}_total_count", _INT) for c in ("comments", "commits", "reviews",
-                                                "review_threads", "files", "labels",
-                                                "timeline_items")),
+    "pull_requests": arrow_schema(
+        ("repo", TEXT), key_field("id"), ("number", BIGINT), ("url", TEXT), ("title", TEXT),
+        ("state", TEXT), ("is_draft", BOOL), ("body", TEXT), ("created_at", TIMESTAMP_UTC),
+        ("updated_at", TIMESTAMP_UTC), ("published_at", TIMESTAMP_UTC),
+        ("closed_at", TIMESTAMP_UTC), ("merged_at", TIMESTAMP_UTC),
+        ("author_association", TEXT), ("additions", BIGINT), ("deletions", BIGINT),
+        ("changed_files", BIGINT), ("head_ref_name", TEXT), ("head_ref_oid", TEXT),
+        ("base_ref_name", TEXT), ("base_ref_oid", TEXT), ("review_decision", TEXT),
+        ("author_login", TEXT), ("author_type", TEXT), ("author_database_id", BIGINT),
+        ("merged_by_login", TEXT), ("merge_commit_oid", TEXT),
+        *((f"{c}_total_count", BIGINT) for c in ("comments", "commits", "reviews",
+                                                 "review_threads", "files", "labels",
+                                                 "timeline_items")),
     ),
-    "pull_request_commits": _schema(
-        *_PARENT, ("position", _INT), _key("oid"), ("message", _TEXT), ("authored_date", _TS),
-        ("committed_date", _TS), ("additions", _INT), ("deletions", _INT),
-        ("author_name", _TEXT), ("author_email", _TEXT), ("author_date", _TS),
-        ("author_login", _TEXT), ("committer_name", _TEXT), ("committer_email", _TEXT),
-        ("committer_date", _TS), ("committer_login", _TEXT),
+    "pull_request_commits": arrow_schema(
+        *_PARENT, ("position", BIGINT), key_field("oid"), ("message", TEXT),
+        ("authored_date", TIMESTAMP_UTC), ("committed_date", TIMESTAMP_UTC),
+        ("additions", BIGINT), ("deletions", BIGINT),
+        ("author_name", TEXT), ("author_email", TEXT), ("author_date", TIMESTAMP_UTC),
+        ("author_login", TEXT), ("committer_name", TEXT), ("committer_email", TEXT),
+        ("committer_date", TIMESTAMP_UTC), ("committer_login", TEXT),
     ),
-    "pull_request_reviews": _schema(
-        *_PARENT, _key("id"), ("state", _TEXT), ("submitted_at", _TS), ("author_login", _TEXT),
-        ("author_type", _TEXT), ("commit_oid", _TEXT),
+    "pull_request_reviews": arrow_schema(
+        *_PARENT, key_field("id"), ("state", TEXT), ("submitted_at", TIMESTAMP_UTC),
+        ("author_login", TEXT), ("author_type", TEXT), ("commit_oid", TEXT),
     ),
-    "pull_request_review_threads": _schema(
-        *_PARENT, _key("id"), ("is_resolved", _BOOL), ("is_outdated", _BOOL), ("path", _TEXT),
-        ("line", _INT), ("comments_count", _INT),
+    "pull_request_review_threads": arrow_schema(
+        *_PARENT, key_field("id"), ("is_resolved", BOOL), ("is_outdated", BOOL),
+        ("path", TEXT), ("line", BIGINT), ("comments_count", BIGINT),
     ),
-    "pull_request_labels": _schema(*_PARENT, _key("name")),
-    "pull_request_files": _schema(
-        *_PARENT, _key("path"), ("additions", _INT), ("deletions", _INT), ("change_type", _TEXT),
+    "pull_request_labels": arrow_schema(*_PARENT, key_field("name")),
+    "pull_request_files": arrow_schema(
+        *_PARENT, key_field("path"), ("additions", BIGINT), ("deletions", BIGINT),
+        ("change_type", TEXT),
     ),
-    "pull_request_timeline_events": _schema(
-        *_PARENT, _key("id"), ("position", _INT), ("typename", _TEXT), ("created_at", _TS),
-        ("actor_login", _TEXT), ("commit_oid", _TEXT), ("requested_reviewer_type", _TEXT),
-        ("requested_reviewer_login", _TEXT), ("will_close_target", _BOOL),
-        ("source_type", _TEXT), ("source_number", _INT), ("source_title", _TEXT),
-        ("source_url", _TEXT), ("source_head_ref_name", _TEXT), ("source_repo", _TEXT),
+    "pull_request_timeline_events": arrow_schema(
+        *_PARENT, key_field("id"), ("position", BIGINT), ("typename", TEXT),
+        ("created_at", TIMESTAMP_UTC),
+        ("actor_login", TEXT), ("commit_oid", TEXT), ("requested_reviewer_type", TEXT),
+        ("requested_reviewer_login", TEXT), ("will_close_target", BOOL),
+        ("source_type", TEXT), ("source_number", BIGINT), ("source_title", TEXT),
+        ("source_url", TEXT), ("source_head_ref_name", TEXT), ("source_repo", TEXT),
     ),
 }  # fmt: skip
 

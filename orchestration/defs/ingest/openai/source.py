@@ -12,8 +12,27 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dlt
+import pyarrow as pa
 
-from orchestration.defs.ingest.common import columns, day_start, row_key, usd, yields_lists
+from orchestration.defs.ingest.arrow import (
+    BIGINT,
+    BOOL,
+    DATE,
+    TEXT,
+    TIMESTAMP_UTC,
+    USD,
+    arrow_schema,
+    key_field,
+)
+from orchestration.defs.ingest.common import (
+    columns,
+    day_start,
+    rfc3339,
+    row_key,
+    usd,
+    yields_lists,
+    yields_tables,
+)
 from orchestration.lib.http import HttpClient, require
 
 VENDOR = "OpenAI Admin"
@@ -41,7 +60,7 @@ def _bucket_columns(bucket: dict[str, Any], endpoint: str) -> dict[str, Any]:
     return {
         "start_time": start,
         "end_time": bucket.get("end_time"),
-        "bucket_start": start_at,
+        "bucket_start": rfc3339(start_at),
         "bucket_date": start_at.date(),
     }
 
@@ -68,7 +87,7 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
             bigint=("input_cached_tokens", "input_cache_write_tokens", "input_uncached_tokens"),
         ),
     )
-    @yields_lists
+    @yields_tables(_SCHEMAS["completions_usage"], VENDOR, "usage/completions")
     def completions_usage() -> Iterator[dict[str, Any]]:
         """Completions tokens per hour × (user, API key, model, project)."""
         endpoint = "usage/completions"
@@ -105,7 +124,7 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
             "amount_usd": usd(),
         },
     )
-    @yields_lists
+    @yields_tables(_SCHEMAS["costs"], VENDOR, "costs")
     def costs() -> Iterator[dict[str, Any]]:
         """Billed cost per day × (line item, project), in dollars."""
         endpoint = "costs"
@@ -152,3 +171,32 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
             after = body.get("last_id") or items[-1]["id"]
 
     return [completions_usage, costs, users]
+
+
+_BUCKET = (
+    key_field("row_key"),
+    ("start_time", BIGINT),
+    ("end_time", BIGINT),
+    ("bucket_start", TIMESTAMP_UTC),
+    key_field("bucket_date", DATE),
+    ("object", TEXT),
+)
+# The columns and types of the tables as warehouses hold them (dict rows created them). A field
+# the API adds loads too, with an inferred type.
+_SCHEMAS: dict[str, pa.Schema] = {
+    "completions_usage": arrow_schema(
+        *_BUCKET, *((g, TEXT) for g in (*COMPLETIONS_GROUPS, "service_tier")), ("batch", BOOL),
+        *((name, BIGINT) for name in (
+            "input_tokens", "output_tokens", "input_cached_tokens", "input_cache_write_tokens",
+            "input_uncached_tokens", "input_text_tokens", "output_text_tokens",
+            "input_cached_text_tokens", "input_audio_tokens", "input_cached_audio_tokens",
+            "output_audio_tokens", "input_image_tokens", "input_cached_image_tokens",
+            "output_image_tokens", "num_model_requests",
+        )),
+    ),
+    "costs": arrow_schema(
+        *_BUCKET, *((g, TEXT) for g in (*COSTS_GROUPS, "api_key_id", "quantity_unit",
+                                          "amount_currency")),
+        ("quantity", USD), ("amount_usd", USD),
+    ),
+}  # fmt: skip
