@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from orchestration.defs.ingest.arrow import (
+    BIGINT,
     DLT_DECIMAL,
     TIMESTAMP_UTC,
     arrow_schema,
@@ -129,3 +130,20 @@ def test_json_text_is_the_text_dlt_wrote() -> None:
         json_text(value) == '{"estimated_cost":{"amount":"6.777235","currency":"USD"},"n":[1,null]}'
     )
     assert json_text(None) is None
+
+
+def test_copilot_credit_usage_takes_fractional_discount_quantities() -> None:
+    # Observed on GitHub's API (vendor-apis.md): discountQuantity 2.97, where the sandbox sends 0.
+    from orchestration.defs.ingest.copilot.source import _SCHEMAS
+
+    rows = [
+        {"row_key": "a", "usage_date": date(2026, 10, 1), "gross_quantity": Decimal("2.97"),
+         "discount_quantity": Decimal("2.97"), "net_quantity": 0},
+        {"row_key": "b", "usage_date": date(2026, 10, 1), "gross_quantity": 53,
+         "discount_quantity": 0, "net_quantity": 53},
+    ]  # fmt: skip
+    table = rows_to_table(rows, _SCHEMAS["ai_credit_usage"])
+    assert table.schema.field("discount_quantity").type == DLT_DECIMAL
+    assert table.column("discount_quantity").to_pylist() == [Decimal("2.97"), Decimal(0)]
+    whole = rows_to_table([{**rows[1]}], _SCHEMAS["ai_credit_usage"])
+    assert whole.schema.field("discount_quantity").type == BIGINT  # as existing tables hold it

@@ -203,8 +203,11 @@ _SCHEMAS: dict[str, pa.Schema] = {
     "ai_credit_usage": arrow_schema(
         key_field("row_key"), key_field("usage_date", DATE), ("product", TEXT), ("sku", TEXT),
         ("model", TEXT), ("unit_type", TEXT), ("price_per_unit", USD),
-        ("gross_quantity", DLT_DECIMAL), ("gross_amount", USD), ("discount_quantity", BIGINT),
-        ("discount_amount", USD), ("net_quantity", DLT_DECIMAL), ("net_amount", USD),
+        ("gross_quantity", DLT_DECIMAL), ("gross_amount", USD), ("discount_amount", USD),
+        ("net_quantity", DLT_DECIMAL), ("net_amount", USD),
+        # discount_quantity stays inferred, as dict rows had it: BIGINT where the first values
+        # were whole (the sandbox's 0), DECIMAL(38,9) where they were not (GitHub's observed
+        # 2.97). Declared BIGINT, a fractional value would fail the source.
     ),
 }  # fmt: skip
 json_text_columns_expected("user_day_metrics")
