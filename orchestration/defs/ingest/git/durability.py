@@ -22,7 +22,15 @@ import dlt
 import pyarrow as pa
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 
-from orchestration.defs.ingest.arrow import arrow_schema, key_field
+from orchestration.defs.ingest.arrow import (
+    BIGINT,
+    BOOL,
+    DATE,
+    TEXT,
+    TIMESTAMP_UTC,
+    arrow_schema,
+    key_field,
+)
 from orchestration.defs.ingest.common import WAREHOUSE_POOL, completed_without_data
 from orchestration.defs.ingest.git.assets import mirror_path
 from orchestration.defs.partitions import daily_partitions
@@ -40,33 +48,32 @@ REWORK_WINDOW_DAYS = 30
 SURVIVAL = dg.AssetKey(["raw_git", "pr_survival"])
 REWORK = dg.AssetKey(["raw_git", "rework_links"])
 
-_UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
 # Explicit types, so the tables exist (and dbt's sources resolve) even before any PR has a
 # measured horizon or any line was reworked.
 # Key columns NOT NULL, as dlt makes them (else it warns on every load that the hints differ).
 SURVIVAL_SCHEMA = arrow_schema(
     key_field("repo"),
-    key_field("number", pa.int64()),
-    key_field("horizon_days", pa.int64()),
-    ("snapshot_oid", pa.string()),
-    ("snapshot_at", _UTC_TIMESTAMP),
-    ("effective_lines_added", pa.int64()),
-    ("lines_surviving", pa.int64()),
+    key_field("number", BIGINT),
+    key_field("horizon_days", BIGINT),
+    ("snapshot_oid", TEXT),
+    ("snapshot_at", TIMESTAMP_UTC),
+    ("effective_lines_added", BIGINT),
+    ("lines_surviving", BIGINT),
     ("survival_rate", pa.float64()),
-    ("computed_for_date", pa.date32()),
-    ("measured_as_of", _UTC_TIMESTAMP),
+    ("computed_for_date", DATE),
+    ("measured_as_of", TIMESTAMP_UTC),
 )
 REWORK_SCHEMA = arrow_schema(
     key_field("repo"),
-    key_field("original_number", pa.int64()),
-    ("later_number", pa.int64()),
+    key_field("original_number", BIGINT),
+    ("later_number", BIGINT),
     key_field("later_commit_oid"),
-    ("lines_reworked", pa.int64()),
-    ("first_reworked_at", _UTC_TIMESTAMP),
+    ("lines_reworked", BIGINT),
+    ("first_reworked_at", TIMESTAMP_UTC),
     ("days_after_merge", pa.float64()),
-    ("is_revert", pa.bool_()),
-    ("horizon_days", pa.int64()),
-    ("measured_as_of", _UTC_TIMESTAMP),
+    ("is_revert", BOOL),
+    ("horizon_days", BIGINT),
+    ("measured_as_of", TIMESTAMP_UTC),
 )
 
 
