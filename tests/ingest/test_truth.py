@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -35,6 +36,24 @@ class _Records(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def _tables_with_primary_and_merge_keys(env: Env) -> list[str]:
+    """Raw tables whose stored dlt schema declares both a primary key and a merge key."""
+    found = []
+    datasets = env.query(
+        "select schema_name from information_schema.schemata "
+        "where schema_name like 'raw_%' and schema_name not like '%_staging'"
+    )
+    for (dataset,) in datasets:
+        ((stored,),) = env.query(
+            f"select schema from {dataset}._dlt_version order by inserted_at desc limit 1"
+        )
+        for table, spec in json.loads(stored)["tables"].items():
+            hints = spec.get("columns", {}).values()
+            if any(c.get("primary_key") for c in hints) and any(c.get("merge_key") for c in hints):
+                found.append(f"{dataset}.{table}")
+    return found
+
+
 def test_all_sources_load_and_match_truth(make_env: Any) -> None:
     env = make_env()
     dlt_warnings = _Records()  # dlt's logger does not propagate to pytest's handler
@@ -46,6 +65,9 @@ def test_all_sources_load_and_match_truth(make_env: Any) -> None:
     # An Arrow table whose types or keys disagree with its resource's hints makes dlt warn
     # (and leaves the destination to coerce): every source's Arrow schema must match.
     assert not [m for m in dlt_warnings.messages if "when merging arrow schema" in m]
+    # No table merges on a primary key and a merge key at once: dlt would delete with an OR of
+    # both, which compares every stored row with every loaded one (common.replaced_per).
+    assert _tables_with_primary_and_merge_keys(env) == []
     world = env.world
     days = {env.day(i) for i in range(-1, world.days)}  # lookback day included (empty)
 

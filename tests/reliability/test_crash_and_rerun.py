@@ -38,7 +38,7 @@ from tests.warehouse.fixtures import REPO_ROOT, RawWarehouse, Warehouse
 
 pytestmark = pytest.mark.slow
 
-# Primary keys of raw tables (dlt merges on them; a duplicate is a lost or doubled record).
+# Row keys of raw tables (a duplicate is a lost or doubled record).
 PRIMARY_KEYS = {
     "raw_cursor.usage_events": ("event_key",),
     "raw_cursor.daily_usage": ("day", "user_id"),

@@ -62,6 +62,48 @@ def prefetched(items: Iterable[T]) -> Iterator[T]:
             yield item  # type: ignore[misc]
 
 
+def replaced_per(
+    merge_key: str | tuple[str, ...],
+    row_key: tuple[str, ...],
+    columns: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """dlt hints for a table whose rows are replaced per ``merge_key`` value (a day, a PR).
+
+    ``row_key`` names the columns that tell rows apart. Each row key belongs to one merge key
+    value (it contains it or is derived from it), so replacing that value's rows already replaces
+    the row with the same key. It is deliberately not dlt's ``primary_key``: with both, dlt
+    deletes ``WHERE EXISTS (… d.key = s.key OR d.day = s.day)``, an OR no database can hash-join,
+    so every night compared each staged row with each stored one — 7.0 s instead of 0.4 s for one
+    table of 3,000 rows a day with 120 days of history, growing with the history
+    (dlt-hub/dlt#2752). ``primary_key: False`` clears the hint from schemas stored before; the
+    key columns stay NOT NULL. dlt no longer drops a key repeated within a load: sources that
+    page by number drop repeats themselves (``first_per_key``), and downstream the usage and
+    seat facts test that their keys are unique.
+    """
+    keys = {name: {"primary_key": False, "nullable": False} for name in row_key}
+    hints = dict(columns or {})
+    for name, hint in keys.items():
+        hints[name] = {**hints.get(name, {}), **hint}
+    return {
+        "merge_key": merge_key,
+        "write_disposition": {"disposition": "merge", "strategy": "delete-insert"},
+        "columns": hints,
+    }
+
+
+def first_per_key(rows: Iterable[dict[str, Any]], key: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """``rows`` without the repeats of a ``key`` already seen (the first one stays).
+
+    A list paged by number repeats a row when it shifts between two page requests.
+    """
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        value = tuple(row.get(name) for name in key)
+        if value not in seen:
+            seen.add(value)
+            yield row
+
+
 def yields_lists(rows: Callable[P, Iterator[Any]]) -> Callable[P, Iterator[list[Any]]]:
     """Make a row generator of a dlt resource yield lists of rows (see ``ROWS_PER_ITEM``).
 

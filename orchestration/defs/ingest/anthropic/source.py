@@ -36,6 +36,7 @@ from orchestration.defs.ingest.common import (
     columns,
     day_start,
     in_lists,
+    replaced_per,
     rfc3339,
     row_key,
     usd,
@@ -98,16 +99,17 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
     @dlt.transformer(
         data_from=claude_code_records,
         name="claude_code_usage",
-        primary_key=("usage_date", "actor_type", "actor_key", "remote", "model"),
-        merge_key="usage_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns={
-            **_ACTOR_HINTS,
-            "estimated_cost_usd": usd(),
-            "estimated_cost_cents": {**usd(), "scale": 9},  # DLT_DECIMAL, as dict rows made it
-            "core_metrics": {"data_type": "json"},
-            "tool_actions": {"data_type": "json"},
-        },
+        **replaced_per(
+            "usage_date",
+            ("usage_date", "actor_type", "actor_key", "remote", "model"),
+            columns={
+                **_ACTOR_HINTS,
+                "estimated_cost_usd": usd(),
+                "estimated_cost_cents": {**usd(), "scale": 9},  # DLT_DECIMAL, as dict rows made it
+                "core_metrics": {"data_type": "json"},
+                "tool_actions": {"data_type": "json"},
+            },
+        ),
     )
     @yields_tables(_SCHEMAS["claude_code_usage"], VENDOR, "usage_report/claude_code")
     def claude_code_usage(records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -143,14 +145,15 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
     @dlt.transformer(
         data_from=claude_code_records,
         name="claude_code_actor_days",
-        primary_key=("usage_date", "actor_type", "actor_key", "remote"),
-        merge_key="usage_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns={
-            **_ACTOR_HINTS,
-            "tool_actions": {"data_type": "json"},
-            "model_breakdown": {"data_type": "json"},
-        },
+        **replaced_per(
+            "usage_date",
+            ("usage_date", "actor_type", "actor_key", "remote"),
+            columns={
+                **_ACTOR_HINTS,
+                "tool_actions": {"data_type": "json"},
+                "model_breakdown": {"data_type": "json"},
+            },
+        ),
     )
     @yields_tables(_SCHEMAS["claude_code_actor_days"], VENDOR, "usage_report/claude_code")
     def claude_code_actor_days(records: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -173,16 +176,17 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
 
     @dlt.resource(
         name="messages_usage",
-        primary_key="row_key",
-        merge_key="bucket_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns=columns(
-            text=(*MESSAGES_GROUPS, "service_account_id", "context_window", "inference_geo"),
-            bigint=(
-                "cache_creation__ephemeral_5m_input_tokens",
-                "cache_creation__ephemeral_1h_input_tokens",
-                "cache_read_input_tokens",
-                "server_tool_use__web_search_requests",
+        **replaced_per(
+            "bucket_date",
+            ("row_key",),
+            columns=columns(
+                text=(*MESSAGES_GROUPS, "service_account_id", "context_window", "inference_geo"),
+                bigint=(
+                    "cache_creation__ephemeral_5m_input_tokens",
+                    "cache_creation__ephemeral_1h_input_tokens",
+                    "cache_read_input_tokens",
+                    "server_tool_use__web_search_requests",
+                ),
             ),
         ),
     )
@@ -218,25 +222,26 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
 
     @dlt.resource(
         name="cost_report",
-        primary_key="row_key",
-        merge_key="bucket_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns={
-            **columns(
-                text=(
-                    "workspace_id",
-                    "description",
-                    "model",
-                    "token_type",
-                    "cost_type",
-                    "service_tier",
-                    "context_window",
-                    "inference_geo",
-                )
-            ),
-            "amount": {"data_type": "text"},
-            "amount_usd": usd(),
-        },
+        **replaced_per(
+            "bucket_date",
+            ("row_key",),
+            columns={
+                **columns(
+                    text=(
+                        "workspace_id",
+                        "description",
+                        "model",
+                        "token_type",
+                        "cost_type",
+                        "service_tier",
+                        "context_window",
+                        "inference_geo",
+                    )
+                ),
+                "amount": {"data_type": "text"},
+                "amount_usd": usd(),
+            },
+        ),
     )
     @yields_tables(_SCHEMAS["cost_report"], VENDOR, "cost_report")
     def cost_report() -> Iterator[dict[str, Any]]:

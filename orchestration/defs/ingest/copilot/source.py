@@ -30,6 +30,8 @@ from orchestration.defs.ingest.arrow import (
 )
 from orchestration.defs.ingest.common import (
     columns,
+    first_per_key,
+    replaced_per,
     row_key,
     today_utc,
     usd,
@@ -69,13 +71,14 @@ def copilot_source(
 
     @dlt.resource(
         name="user_day_metrics",
-        primary_key=("day", "user_id"),
-        merge_key="day",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns={
-            **columns(decimal=("ai_credits_used",), text=("organization_id", "enterprise_id")),
-            **{name: {"data_type": "json"} for name in _JSON_FIELDS},
-        },
+        **replaced_per(
+            "day",
+            ("day", "user_id"),
+            columns={
+                **columns(decimal=("ai_credits_used",), text=("organization_id", "enterprise_id")),
+                **{name: {"data_type": "json"} for name in _JSON_FIELDS},
+            },
+        ),
     )
     @yields_tables(_SCHEMAS["user_day_metrics"], VENDOR, USERS_REPORT)
     def user_day_metrics() -> Iterator[dict[str, Any]]:
@@ -112,47 +115,33 @@ def copilot_source(
 
     @dlt.resource(
         name="seats",
-        primary_key=("snapshot_date", "assignee_key"),
-        merge_key="snapshot_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns=columns(
-            text=("pending_cancellation_date", "last_activity_editor", "plan_type"),
-            timestamp=("last_activity_at",),
-            json=("assigning_team", "organization"),
+        **replaced_per(
+            "snapshot_date",
+            ("snapshot_date", "assignee_key"),
+            columns=columns(
+                text=("pending_cancellation_date", "last_activity_editor", "plan_type"),
+                timestamp=("last_activity_at",),
+                json=("assigning_team", "organization"),
+            ),
         ),
     )
     @yields_lists
     def seats() -> Iterator[dict[str, Any]]:
         """Seat assignments with last activity, snapshotted by date (Link-header pagination)."""
-        endpoint = "copilot/billing/seats"
-        for page in client.paginate_link_header(
-            f"/orgs/{org}/copilot/billing/seats", endpoint=endpoint, params={"per_page": 100}
-        ):
-            total = page.get("total_seats")
-            for seat in require(page, "seats", VENDOR, endpoint):
-                assignee = require(seat, "assignee", VENDOR, endpoint)
-                ident = assignee.get("id")
-                if ident is None:
-                    require(assignee, "id", VENDOR, endpoint + " assignee")
-                yield {
-                    "snapshot_date": snapshot,
-                    "assignee_key": f"{assignee.get('type') or 'User'}:{ident}",
-                    "assignee_login": assignee.get("login") or assignee.get("slug"),
-                    "total_seats": total,
-                    **seat,
-                }
+        yield from first_per_key(_seats(client, org, snapshot), ("assignee_key",))
 
     @dlt.resource(
         name="ai_credit_usage",
-        primary_key="row_key",
-        merge_key="usage_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns={
-            "gross_amount": usd(),
-            "net_amount": usd(),
-            "discount_amount": usd(),
-            "price_per_unit": usd(),
-        },
+        **replaced_per(
+            "usage_date",
+            ("row_key",),
+            columns={
+                "gross_amount": usd(),
+                "net_amount": usd(),
+                "discount_amount": usd(),
+                "price_per_unit": usd(),
+            },
+        ),
     )
     @yields_tables(_SCHEMAS["ai_credit_usage"], VENDOR, "settings/billing/ai_credit/usage")
     def ai_credit_usage() -> Iterator[dict[str, Any]]:
@@ -185,6 +174,27 @@ def copilot_source(
 
 # The columns and types of the tables as warehouses hold them (dict rows created them; JSON
 # columns arrive as JSON text). A field the report adds loads too, with an inferred type.
+def _seats(client: HttpClient, org: str, snapshot: date) -> Iterator[dict[str, Any]]:
+    """Seats of GET /orgs/{org}/copilot/billing/seats, page by page (a seat may repeat)."""
+    endpoint = "copilot/billing/seats"
+    for page in client.paginate_link_header(
+        f"/orgs/{org}/copilot/billing/seats", endpoint=endpoint, params={"per_page": 100}
+    ):
+        total = page.get("total_seats")
+        for seat in require(page, "seats", VENDOR, endpoint):
+            assignee = require(seat, "assignee", VENDOR, endpoint)
+            ident = assignee.get("id")
+            if ident is None:
+                require(assignee, "id", VENDOR, endpoint + " assignee")
+            yield {
+                "snapshot_date": snapshot,
+                "assignee_key": f"{assignee.get('type') or 'User'}:{ident}",
+                "assignee_login": assignee.get("login") or assignee.get("slug"),
+                "total_seats": total,
+                **seat,
+            }
+
+
 _SCHEMAS: dict[str, pa.Schema] = {
     "user_day_metrics": arrow_schema(
         key_field("day", DATE), key_field("user_id", BIGINT), ("user_login", TEXT),

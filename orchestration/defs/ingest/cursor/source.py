@@ -28,7 +28,9 @@ from orchestration.defs.ingest.common import (
     chunks,
     columns,
     day_bounds_ms_inclusive,
+    first_per_key,
     prefetched,
+    replaced_per,
     today_utc,
     yields_lists,
 )
@@ -251,60 +253,29 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
 
     @dlt.resource(
         name="daily_usage",
-        primary_key=("day", "user_id"),
-        merge_key="day",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns=columns(
-            text=(
-                "most_used_model",
-                "apply_most_used_extension",
-                "tab_most_used_extension",
-                "client_version",
+        **replaced_per(
+            "day",
+            ("day", "user_id"),
+            columns=columns(
+                text=(
+                    "most_used_model",
+                    "apply_most_used_extension",
+                    "tab_most_used_extension",
+                    "client_version",
+                ),
+                boolean=("is_active",),
             ),
-            boolean=("is_active",),
         ),
     )
     @yields_lists
     def daily_usage() -> Iterator[dict[str, Any]]:
         """Per user per day activity (POST /teams/daily-usage-data), all members incl. inactive."""
-        for first, last in chunks(days, MAX_RANGE_DAYS):
-            start_ms, _ = day_bounds_ms_inclusive(first)
-            _, end_ms = day_bounds_ms_inclusive(last)
-            page = 1
-            while True:
-                body = client.post_json(
-                    "/teams/daily-usage-data",
-                    endpoint=DAILY,
-                    body={
-                        "startDate": start_ms,
-                        "endDate": end_ms,
-                        "page": page,
-                        "pageSize": PAGE_SIZE,
-                    },
-                    decimals=True,
-                )
-                for row in require(body, "data", VENDOR, DAILY):
-                    require(row, "userId", VENDOR, DAILY)
-                    require(row, "day", VENDOR, DAILY)
-                    yield row
-                pagination = body.get("pagination") or {}
-                if not pagination.get("hasNextPage"):
-                    break
-                page += 1
+        yield from first_per_key(_daily_usage(client, days), ("day", "userId"))
 
-    # Merged by day only, no primary key: with both, dlt deletes `WHERE EXISTS (… d.event_key =
-    # s.event_key OR d.event_date = s.event_date)`, an OR no database can hash-join, so every
-    # night compared each loaded event with every stored one (on the large profile: 65 s and
-    # 7.5 GiB for one day against 1.1M events). event_key (the day and a position within it)
-    # cannot repeat across days, so the day alone replaces the same rows; stg_cursor__usage_events
-    # tests its uniqueness. The explicit `primary_key: False` also clears the hint from schemas
-    # stored before this change.
-    @dlt.resource(
-        name="usage_events",
-        merge_key="event_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns={"event_key": {"primary_key": False, "nullable": False}},
-    )
+    # Merged by day only (`replaced_per`): with event_key as a primary key too, one night's load
+    # on the large profile took 65 s and 7.5 GiB against 1.1M stored events. event_key (the day
+    # and a position within it) cannot repeat across days.
+    @dlt.resource(name="usage_events", **replaced_per("event_date", ("event_key",)))
     def usage_events() -> Iterator[pa.Table]:
         """Per-request usage (POST /teams/filtered-usage-events): tokens incl. cache, cents."""
         # The next pages download on a second connection while dlt writes this day's table,
@@ -320,55 +291,39 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
 
     @dlt.resource(
         name="spend",
-        primary_key=("snapshot_date", "user_id"),
-        merge_key="snapshot_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns=columns(
-            decimal=(
-                "spend_cents",
-                "overall_spend_cents",
-                "hard_limit_override_dollars",
-                "monthly_limit_dollars",
-                "effective_per_user_limit_dollars",
+        **replaced_per(
+            "snapshot_date",
+            ("snapshot_date", "user_id"),
+            columns=columns(
+                decimal=(
+                    "spend_cents",
+                    "overall_spend_cents",
+                    "hard_limit_override_dollars",
+                    "monthly_limit_dollars",
+                    "effective_per_user_limit_dollars",
+                ),
             ),
         ),
     )
     @yields_lists
     def spend() -> Iterator[dict[str, Any]]:
         """Current billing cycle spend per member (POST /teams/spend), snapshotted by date."""
-        page = 1
-        while True:
-            body = client.post_json(
-                "/teams/spend",
-                endpoint="teams/spend",
-                body={"page": page, "pageSize": 100},
-                decimals=True,
-            )
-            cycle_start = body.get("subscriptionCycleStart")
-            for row in require(body, "teamMemberSpend", VENDOR, "teams/spend"):
-                require(row, "userId", VENDOR, "teams/spend")
-                yield {
-                    "snapshot_date": snapshot,
-                    "subscription_cycle_start_ms": cycle_start,
-                    **row,
-                }
-            if page >= int(body.get("totalPages") or 1):
-                break
-            page += 1
+        yield from first_per_key(_spend(client, snapshot), ("userId",))
 
     @dlt.resource(
         name="ai_code_commits",
-        primary_key="commit_hash",
-        merge_key="commit_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns=columns(
-            text=("user_id", "user_email", "repo_name", "branch_name", "message"),
-            boolean=("is_primary_branch",),
-            timestamp=("commit_ts", "created_at"),
-            bigint=tuple(
-                f"{kind}_lines_{change}"
-                for kind in ("total", "tab", "composer", "non_ai")
-                for change in ("added", "deleted")
+        **replaced_per(
+            "commit_date",
+            ("commit_hash",),
+            columns=columns(
+                text=("user_id", "user_email", "repo_name", "branch_name", "message"),
+                boolean=("is_primary_branch",),
+                timestamp=("commit_ts", "created_at"),
+                bigint=tuple(
+                    f"{kind}_lines_{change}"
+                    for kind in ("total", "tab", "composer", "non_ai")
+                    for change in ("added", "deleted")
+                ),
             ),
         ),
     )
@@ -376,9 +331,60 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
     def ai_code_commits() -> Iterator[dict[str, Any]]:
         """Commits made with Cursor's AI (GET /analytics/ai-code/commits, Enterprise): the
         repository and branch of each, and its lines by source (tab, composer, not AI)."""
-        yield from _ai_code_commits(client, days)
+        yield from first_per_key(_ai_code_commits(client, days), ("commitHash",))
 
     return [members, daily_usage, usage_events, spend, ai_code_commits]
+
+
+def _daily_usage(client: HttpClient, days: Sequence[date]) -> Iterator[dict[str, Any]]:
+    """Rows of POST /teams/daily-usage-data for ``days``, page by page (a row may repeat)."""
+    for first, last in chunks(days, MAX_RANGE_DAYS):
+        start_ms, _ = day_bounds_ms_inclusive(first)
+        _, end_ms = day_bounds_ms_inclusive(last)
+        page = 1
+        while True:
+            body = client.post_json(
+                "/teams/daily-usage-data",
+                endpoint=DAILY,
+                body={
+                    "startDate": start_ms,
+                    "endDate": end_ms,
+                    "page": page,
+                    "pageSize": PAGE_SIZE,
+                },
+                decimals=True,
+            )
+            for row in require(body, "data", VENDOR, DAILY):
+                require(row, "userId", VENDOR, DAILY)
+                require(row, "day", VENDOR, DAILY)
+                yield row
+            pagination = body.get("pagination") or {}
+            if not pagination.get("hasNextPage"):
+                break
+            page += 1
+
+
+def _spend(client: HttpClient, snapshot: date) -> Iterator[dict[str, Any]]:
+    """Rows of POST /teams/spend, page by page (a row may repeat)."""
+    page = 1
+    while True:
+        body = client.post_json(
+            "/teams/spend",
+            endpoint="teams/spend",
+            body={"page": page, "pageSize": 100},
+            decimals=True,
+        )
+        cycle_start = body.get("subscriptionCycleStart")
+        for row in require(body, "teamMemberSpend", VENDOR, "teams/spend"):
+            require(row, "userId", VENDOR, "teams/spend")
+            yield {
+                "snapshot_date": snapshot,
+                "subscription_cycle_start_ms": cycle_start,
+                **row,
+            }
+        if page >= int(body.get("totalPages") or 1):
+            break
+        page += 1
 
 
 def _ai_code_commits(client: HttpClient, days: Sequence[date]) -> Iterator[dict[str, Any]]:

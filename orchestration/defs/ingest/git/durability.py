@@ -31,7 +31,11 @@ from orchestration.defs.ingest.arrow import (
     arrow_schema,
     key_field,
 )
-from orchestration.defs.ingest.common import WAREHOUSE_POOL, completed_without_data
+from orchestration.defs.ingest.common import (
+    WAREHOUSE_POOL,
+    completed_without_data,
+    replaced_per,
+)
 from orchestration.defs.ingest.git.assets import mirror_path
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.resources import GitDurabilityResource, WarehouseResource
@@ -226,9 +230,9 @@ def raw_git_durability(
                 pa.Table.from_pylist(rework, schema=REWORK_SCHEMA),
                 name="rework_links",
                 # Replace every row of an original PR measured again at a larger horizon.
-                merge_key=("repo", "original_number"),
-                primary_key=("repo", "original_number", "later_commit_oid"),
-                write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+                **replaced_per(
+                    ("repo", "original_number"), ("repo", "original_number", "later_commit_oid")
+                ),
             ),
         ]
     )

@@ -31,7 +31,7 @@ from orchestration.defs.ingest.arrow import (
     rows_to_table,
     snake_case,
 )
-from orchestration.defs.ingest.common import day_start, in_lists, prefetched
+from orchestration.defs.ingest.common import day_start, in_lists, prefetched, replaced_per
 from orchestration.defs.ingest.github import queries
 from orchestration.lib.http import HttpClient, Log, SourceError, require
 
@@ -340,9 +340,6 @@ def timeline_rows(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
         }
 
 
-_CHILD = {"disposition": "merge", "strategy": "delete-insert"}
-
-
 _PARENT = (key_field("pull_request_id"), ("repo", TEXT), ("pr_number", BIGINT))
 # The columns and types of every table, as the warehouses hold them (they were first created
 # from dict rows by dlt's normaliser: ISO timestamps became TIMESTAMP WITH TIME ZONE). A field
@@ -448,9 +445,7 @@ def github_source(
         @dlt.transformer(
             data_from=pull_request_nodes,
             name=name,
-            primary_key=key,
-            merge_key="pull_request_id",
-            write_disposition=_CHILD,
+            **replaced_per("pull_request_id", key),
         )
         def _rows(nodes: list[dict[str, Any]]) -> Iterator[pa.Table]:
             if out := [row for node in nodes for row in rows(node)]:

@@ -27,6 +27,7 @@ from orchestration.defs.ingest.arrow import (
 from orchestration.defs.ingest.common import (
     columns,
     day_start,
+    replaced_per,
     rfc3339,
     row_key,
     usd,
@@ -78,13 +79,14 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
 
     @dlt.resource(
         name="completions_usage",
-        primary_key="row_key",
-        merge_key="bucket_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns=columns(
-            text=(*COMPLETIONS_GROUPS, "service_tier"),
-            boolean=("batch",),
-            bigint=("input_cached_tokens", "input_cache_write_tokens", "input_uncached_tokens"),
+        **replaced_per(
+            "bucket_date",
+            ("row_key",),
+            columns=columns(
+                text=(*COMPLETIONS_GROUPS, "service_tier"),
+                boolean=("batch",),
+                bigint=("input_cached_tokens", "input_cache_write_tokens", "input_uncached_tokens"),
+            ),
         ),
     )
     @yields_tables(_SCHEMAS["completions_usage"], VENDOR, "usage/completions")
@@ -116,13 +118,16 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
 
     @dlt.resource(
         name="costs",
-        primary_key="row_key",
-        merge_key="bucket_date",
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        columns={
-            **columns(text=(*COSTS_GROUPS, "api_key_id", "quantity_unit"), decimal=("quantity",)),
-            "amount_usd": usd(),
-        },
+        **replaced_per(
+            "bucket_date",
+            ("row_key",),
+            columns={
+                **columns(
+                    text=(*COSTS_GROUPS, "api_key_id", "quantity_unit"), decimal=("quantity",)
+                ),
+                "amount_usd": usd(),
+            },
+        ),
     )
     @yields_tables(_SCHEMAS["costs"], VENDOR, "costs")
     def costs() -> Iterator[dict[str, Any]]:
