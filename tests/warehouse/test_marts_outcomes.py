@@ -200,7 +200,7 @@ def test_a_roster_listing_personal_vendor_emails_turns_their_spend_into_outcomes
     done = copy.dbt("build")
     assert done.returncode == 0, done.stdout[-4000:]
     assert copy.query("select count(*) from core.dim_people where not is_resolved") == [(0,)]
-    # Every accepted PR their personal-address sessions built (truth) is now linked from them.
+    # Every PR their personal-address sessions built (truth) is now linked from them.
     linked = {
         (person, platform, pr)
         for person, platform, pr in copy.query(
