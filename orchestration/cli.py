@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -11,7 +10,50 @@ from pathlib import Path
 
 
 def _home() -> Path:
-    return Path(os.environ.get("TOKENWORTH_HOME", ".tokenworth"))
+    from orchestration.lib import settings
+
+    return settings.tokenworth_home(create=False)
+
+
+def _say(line: str) -> None:
+    print(f"tokenworth run: {line}", flush=True)
+
+
+def _run(start: date, end: date | None) -> int:
+    """``tokenworth run``: the summary, and the documented exit code (0, 1, 2 or 3)."""
+    from orchestration.lib.lock import RunLockedError
+    from orchestration.lib.warehouse import WarehouseConfigError, WarehouseUnreachableError
+    from orchestration.run import EXIT_BAD_CONFIGURATION, EXIT_BUILD_FAILED, run_partitions
+
+    try:
+        summary = run_partitions(start, end, progress=_say)
+    except (ValueError, WarehouseConfigError, RunLockedError) as error:
+        print(f"tokenworth run: {error}", file=sys.stderr)
+        return EXIT_BAD_CONFIGURATION
+    except WarehouseUnreachableError as error:
+        print(f"tokenworth run: {error}", file=sys.stderr)
+        return EXIT_BUILD_FAILED
+    print(
+        f"tokenworth run {summary.start}..{summary.end} (runs {summary.run_id}"
+        + (f", {summary.transform_run_id}" if summary.transform_run_id else "")
+        + f"): {len(set(summary.materialized))} assets materialised"
+    )
+    for line in sorted(set(summary.skipped)):
+        print(f"  skipped {line}")
+    for line in sorted(set(summary.not_available)):
+        print(f"  not available {line}")
+    for step, message in sorted(summary.failures.items()):
+        print(f"  FAILED {step}: {message}", file=sys.stderr)
+    outcome = {
+        0: "every source loaded and the warehouse was built",
+        1: "some input failed (above); the warehouse was built from everything else",
+        3: "the warehouse build failed (above); fix it and run the same days again",
+    }[summary.exit_code]
+    print(
+        f"tokenworth run: exit {summary.exit_code}: {outcome}",
+        file=sys.stderr if summary.exit_code else sys.stdout,
+    )
+    return summary.exit_code
 
 
 def _day(value: str) -> date:
@@ -126,23 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run(bench)
     if args.command == "run":
-        from orchestration.run import run_partitions
-
-        try:
-            summary = run_partitions(args.start, args.end)
-        except ValueError as error:
-            print(f"tokenworth run: {error}", file=sys.stderr)
-            return 2
-        assets = sorted(set(summary.materialized))
-        print(
-            f"tokenworth run {summary.start}..{summary.end} (run {summary.run_id}): "
-            f"{len(assets)} assets materialised"
-        )
-        for line in sorted(set(summary.skipped)):
-            print(f"  skipped {line}")
-        for step, message in sorted(summary.failures.items()):
-            print(f"  FAILED {step}: {message}", file=sys.stderr)
-        return 0 if summary.success else 1
+        return _run(args.start, args.end)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -1,4 +1,4 @@
-"""The Dagster code location: loads every object under ``orchestration/defs`` and the resources."""
+"""The Dagster code location (``dagster dev -m orchestration.definitions``)."""
 
 from __future__ import annotations
 
@@ -6,4 +6,8 @@ import dagster as dg
 
 from orchestration.defs import build_definitions
 
-defs: dg.Definitions = build_definitions()
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Built when Dagster loads the code location, not when this module is imported."""
+    return build_definitions()

@@ -1,39 +1,65 @@
-"""``tokenworth run``: materialise daily partitions in-process through the same Definitions.
+"""``tokenworth run``: the nightly's two jobs, in-process, over a range of UTC days.
 
 The CLI (``orchestration/cli.py``) parses arguments and calls :func:`run_partitions`; this module
-validates the dates, points ``DAGSTER_HOME`` into ``TOKENWORTH_HOME`` when unset, and executes the
-nightly job once over the whole range (assets use single-run backfills, so a range is one run per
-source, not one per day).
+validates the dates, takes the home's run lock, points ``DAGSTER_HOME`` into ``TOKENWORTH_HOME``
+when unset, and executes the extraction job, then the transform job whatever the extraction's
+outcome (``orchestration/defs/jobs.py`` explains why two), each once over the whole range.
+
+Exit codes (:attr:`RunSummary.exit_code`, documented in the README): 0 everything loaded and
+built; 1 some input failed but the warehouse was built from the rest; 2 bad configuration or
+command line (raised as ``ValueError`` before anything runs); 3 the warehouse build failed.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import dagster as dg
 
 from orchestration.lib import settings
-from orchestration.lib.warehouse import warehouse_from_env
 
 TRIGGER_TAG = "tokenworth/trigger"
 # Which process runs a `tokenworth run` job, so the next one can tell a crashed run from a live one.
 PROCESS_TAG = "tokenworth/process"
 
+EXIT_OK = 0
+EXIT_INPUT_FAILED = 1
+EXIT_BAD_CONFIGURATION = 2
+EXIT_BUILD_FAILED = 3
+
 
 @dataclass
 class RunSummary:
-    """What happened: the partitions, which sources loaded, skipped or failed (and why)."""
+    """What happened: the days, each source's outcome, and whether the warehouse was built."""
 
     start: date
     end: date
     run_id: str
-    success: bool
+    success: bool = True
+    transform_run_id: str | None = None
+    # Asset keys materialised ("raw_cursor/usage_events", "marts/mart_platform_efficiency").
     materialized: list[str] = field(default_factory=list)
+    # Failed steps of either job, with the reason (a source's own one-line message).
     failures: dict[str, str] = field(default_factory=dict)
+    # "<source>: <why>" for sources not configured or switched off.
     skipped: list[str] = field(default_factory=list)
+    # "<source>/<product>: <why>" for products the organisation does not have.
+    not_available: list[str] = field(default_factory=list)
+    # Why the warehouse build failed (dbt's failing tests with their first rows), if it did.
+    build_failure: str | None = None
+    # raw_tokenworth.source_runs rows of this run (source, product, status, message).
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.build_failure is not None:
+            return EXIT_BUILD_FAILED
+        return EXIT_OK if not self.failures else EXIT_INPUT_FAILED
 
 
 def _as_day(value: date | str, name: str) -> date:
@@ -66,7 +92,7 @@ def validate_range(
         raise ValueError(
             f"{last} is {what}: the last complete UTC day is {today - timedelta(days=1)}"
         )
-    earliest = date.fromisoformat(settings.env(settings.TOKENWORTH_START_DATE))
+    earliest = settings.start_date()
     if first < earliest:
         raise ValueError(
             f"--start {first} is before the first partition {earliest} "
@@ -103,9 +129,9 @@ def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
     """Mark ``tokenworth run`` jobs whose process died mid-run (kill -9, power cut) as failed.
 
     An in-process run that is killed never records its end, so Dagster would show it as
-    running forever and its partitions as in progress. The data needs no repair — dlt loads
-    any package the dead run left pending before extracting again, and loads replace whole
-    days — so only the run's status is corrected. Returns the ids of the runs marked failed.
+    running forever and its partitions as in progress. The data needs no repair — loads replace
+    whole days, and dlt discards the dead run's pending package — so only the run's status is
+    corrected. Returns the ids of the runs marked failed.
     """
     host = socket.gethostname()
     orphaned = []
@@ -134,63 +160,182 @@ def run_partitions(
     *,
     today: date | None = None,
     groups: tuple[str, ...] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Materialise every asset for the UTC days ``start``..``end`` (inclusive) in-process.
+    """Extract every source for the UTC days ``start``..``end`` (inclusive), then build the
+    warehouse, in-process, holding the home's run lock.
 
-    ``groups`` restricts the run to those asset groups (e.g. the ``ingest_*`` groups); the CLI
-    leaves it unset, so every asset runs.
+    ``groups`` restricts the run to those asset groups (e.g. the ``ingest_*`` groups, which
+    skips the build); the CLI leaves it unset. ``progress`` receives one line per stage.
 
-    Returns:
-        A :class:`RunSummary`; ``success`` is False when any source failed (the others still
-        loaded — each source is its own step).
+    Raises:
+        ValueError: bad dates or settings (exit code 2); ``RunLockedError`` when another run
+            holds the home; ``WarehouseUnreachableError`` when the warehouse cannot be written.
     """
-    first, last = validate_range(start, end, today=today)
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    warehouse_from_env().export_dbt_env()  # dbt steps in the same job read these
+    from orchestration.lib.lock import run_lock
+    from orchestration.lib.warehouse import warehouse_from_env
 
+    first, last = validate_range(start, end, today=today)
+    home = settings.tokenworth_home()
+    say = progress or (lambda line: None)
+    _require_a_source()
+    with run_lock(home, on_stale=say):
+        warehouse_from_env().check_writable()
+        return _run(first, last, groups, say)
+
+
+def _require_a_source() -> None:
+    """Refuse a run with nothing to load: every source lacks its credential or is switched off.
+
+    Raises:
+        ValueError: naming the variables that would configure a source.
+    """
+    from orchestration.defs.ingest.sources import SOURCES, enabled_sources
+    from orchestration.defs.resources import build_resources
+
+    resources = build_resources()
+    enabled = enabled_sources()
+    configured = [
+        s.name
+        for s in SOURCES
+        if (not enabled or s.name in enabled)
+        and not s.missing(resources[s.resource_key].process_config_and_initialize())
+    ]
+    if not configured:
+        raise ValueError(
+            "no source is configured, so there is nothing to load: set at least one of "
+            f"{settings.ANTHROPIC_ADMIN_API_KEY}, {settings.OPENAI_ADMIN_API_KEY}, "
+            f"{settings.CURSOR_ADMIN_API_KEY}, or {settings.GITHUB_TOKEN} with "
+            f"{settings.TOKENWORTH_GITHUB_ORG} (see .env.example)"
+            + (f"; {settings.TOKENWORTH_SOURCES} switches some off" if enabled else "")
+        )
+
+
+def _run(
+    first: date, last: date, groups: tuple[str, ...] | None, say: Callable[[str], None]
+) -> RunSummary:
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     # Parse dbt first: the definitions must describe the models on disk now, not a manifest
     # left by an earlier parse (a stale one names tests that no longer exist).
     from orchestration.defs.transform.project import prepare_manifest
 
     prepare_manifest(force=True)
     from orchestration.defs import build_definitions
-    from orchestration.defs.ingest.common import SKIPPED
-    from orchestration.defs.schedules import NIGHTLY_JOB
+    from orchestration.defs.ingest.status import DISABLED, NOT_CONFIGURED, run_rows
+    from orchestration.defs.jobs import EXTRACT_JOB, TRANSFORM_JOB
 
     defs = build_definitions()
-    job = defs.resolve_job_def(NIGHTLY_JOB)
-    if groups:
-        graph = defs.resolve_asset_graph()
-        keys = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name in groups}
-        job = job.get_subset(asset_selection=keys)
     instance = _instance()
     fail_orphaned_runs(instance)
+    days = (last - first).days + 1
+    say(f"extracting {days} day(s), {first}..{last}")
+    extract_id, extract_events = _execute(defs, EXTRACT_JOB, first, last, groups, instance)
+    summary = RunSummary(start=first, end=last, run_id=extract_id)
+    _collect(summary, extract_events)
+    summary.sources = run_rows(
+        defs.resources["warehouse"].process_config_and_initialize(), extract_id
+    )
+    for row in summary.sources:
+        name = row["source"] + (f"/{row['product']}" if row["product"] else "")
+        if row["status"] in (NOT_CONFIGURED, DISABLED):
+            summary.skipped.append(f"{name}: {row['message']}")
+        elif row["status"] == "not_available":
+            summary.not_available.append(f"{name}: {row['message']}")
+    transform_job = defs.resolve_job_def(TRANSFORM_JOB)
+    if groups is None or _selects_any(defs, transform_job, groups):
+        say("building the warehouse (dbt)")
+        transform_id, transform_events = _execute(
+            defs, TRANSFORM_JOB, first, last, groups, instance, after=extract_id
+        )
+        summary.transform_run_id = transform_id
+        failures_before = set(summary.failures)
+        _collect(summary, transform_events)
+        build_steps = set(summary.failures) - failures_before
+        if build_steps:
+            summary.build_failure = "; ".join(summary.failures[s] for s in sorted(build_steps))
+    summary.success = summary.exit_code == 0
+    return summary
+
+
+def _selects_any(defs: dg.Definitions, job: Any, groups: tuple[str, ...]) -> bool:
+    graph = defs.resolve_asset_graph()
+    return any(graph.get(k).group_name in groups for k in job.asset_layer.executable_asset_keys)
+
+
+def extract_job() -> dg.JobDefinition:
+    """The extraction job, rebuilt from the environment (``dg.reconstructable`` needs a function
+    at module level)."""
+    from orchestration.defs import build_definitions
+    from orchestration.defs.jobs import EXTRACT_JOB
+
+    return build_definitions().resolve_job_def(EXTRACT_JOB)
+
+
+def transform_job() -> dg.JobDefinition:
+    """The transform job, rebuilt from the environment (see :func:`extract_job`)."""
+    from orchestration.defs import build_definitions
+    from orchestration.defs.jobs import TRANSFORM_JOB
+
+    return build_definitions().resolve_job_def(TRANSFORM_JOB)
+
+
+def _execute(
+    defs: dg.Definitions,
+    job_name: str,
+    first: date,
+    last: date,
+    groups: tuple[str, ...] | None,
+    instance: dg.DagsterInstance,
+    after: str | None = None,
+) -> tuple[str, list[dg.DagsterEvent]]:
+    """Run one job over the days with its own executor (not ``execute_in_process``, which
+    replaces the executor and so its step-dependency setting); (run id, events)."""
+    from orchestration.defs.jobs import AFTER_TAG, EXTRACT_JOB
+
+    job = defs.resolve_job_def(job_name)
+    ops = None
+    if groups:
+        # By step, not by asset key: an asset selection would bring in every check on those
+        # assets, the freshness checks that the job leaves out among them.
+        graph = defs.resolve_asset_graph()
+        in_job = {node.name for node in job.graph.nodes}
+        ops = sorted(
+            definition.node_def.name
+            for definition in [*(defs.assets or []), *(defs.asset_checks or [])]
+            if isinstance(definition, dg.AssetsDefinition)
+            and definition.node_def.name in in_job
+            and any(
+                graph.get(key).group_name in groups
+                for key in (*definition.keys, *(c.asset_key for c in definition.check_keys))
+            )
+        )
     tags = {
         "dagster/asset_partition_range_start": first.isoformat(),
         "dagster/asset_partition_range_end": last.isoformat(),
         TRIGGER_TAG: "tokenworth run",
         PROCESS_TAG: f"{socket.gethostname()}:{os.getpid()}",
+        **({AFTER_TAG: after} if after else {}),
     }
-    result = job.execute_in_process(
+    target = extract_job if job_name == EXTRACT_JOB else transform_job
+    with dg.execute_job(
+        dg.reconstructable(target),
         instance=instance,
         tags=tags,
+        op_selection=ops,
         raise_on_error=False,
-    )
-    summary = RunSummary(start=first, end=last, run_id=result.run_id, success=result.success)
-    for event in result.all_events:
+    ) as result:
+        return result.run_id, list(result.all_events)
+
+
+def _collect(summary: RunSummary, events: list[dg.DagsterEvent]) -> None:
+    """Materialised assets and failed steps (with their one-line reasons) of a run's events."""
+    for event in events:
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
-            key = event.asset_key
-            if key is None:
-                continue
-            metadata = event.step_materialization_data.materialization.metadata
-            if SKIPPED in metadata:  # completed without data: no credential, nothing to do yet
-                summary.skipped.append(f"{key.to_user_string()}: {metadata[SKIPPED].value}")
-            else:
-                summary.materialized.append(key.to_user_string())
+            if event.asset_key is not None:
+                summary.materialized.append(event.asset_key.to_user_string())
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             data = event.step_failure_data
             message = data.user_failure_data.description if data.user_failure_data else None
             if not message and data.error is not None:
                 message = data.error.message.strip().splitlines()[0]
             summary.failures[event.step_key or "?"] = message or "failed"
-    return summary

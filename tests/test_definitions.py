@@ -36,11 +36,26 @@ def test_asset_keys_and_groups(defs: dg.Definitions) -> None:
 
 
 def test_job_schedule_checks(defs: dg.Definitions) -> None:
-    job = defs.resolve_job_def("tokenworth_nightly")
-    assert job.partitions_def is not None
+    extract = defs.resolve_job_def("tokenworth_extract")
+    transform = defs.resolve_job_def("tokenworth_transform")
+    assert extract.partitions_def is not None and transform.partitions_def is not None
+    graph = defs.resolve_asset_graph()
+    extract_groups = {graph.get(k).group_name for k in extract.asset_layer.executable_asset_keys}
+    transform_groups = {
+        graph.get(k).group_name for k in transform.asset_layer.executable_asset_keys
+    }
+    # Every source in the extraction, dbt alone in the transform: a failed source cannot skip
+    # the warehouse build.
+    assert {f"ingest_{s}" for s in ("anthropic", "github", "git", "people")} <= extract_groups
+    assert all(g.startswith("ingest_") for g in extract_groups)
+    assert transform_groups and not any(g.startswith("ingest_") for g in transform_groups)
     schedule = defs.resolve_schedule_def("tokenworth_nightly_schedule")
+    assert schedule.job_name == "tokenworth_extract"
     assert schedule.cron_schedule == "0 2 * * *"
     assert schedule.execution_timezone in (None, "UTC")
+    # The transform follows every extraction, successful or not.
+    sensors = {s.name: s for s in defs.sensors}
+    assert {"transform_after_extract", "transform_after_failed_extract"} <= set(sensors)
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
     assert "cursor_events_match_api_total" in checks
     assert "pull_request_commits_match_total_count" in checks

@@ -1,20 +1,48 @@
-"""Dagster objects of tokenworth, assembled by :func:`build_definitions`."""
+"""tokenworth's Dagster definitions, built by :func:`build_definitions` (nothing at import).
+
+Everything is assembled here from functions, so importing a module never reads the environment,
+runs ``dbt parse`` or builds a source: the definitions are built when Dagster loads the code
+location (``orchestration/definitions.py``), when ``tokenworth run`` starts, or in a test.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import dagster as dg
 
 
 def build_definitions() -> dg.Definitions:
-    """Every asset, check, job and schedule under ``defs/``, with resources from the environment.
+    """Every asset, check, job, schedule and sensor, with resources from the environment.
 
-    Resources read the environment when this runs (tests and ``tokenworth run`` call it after
-    setting variables); asset bodies never read it.
+    Raises:
+        ValueError: a setting is malformed (the message names the variable).
     """
-    import orchestration.defs as package
+    from orchestration.defs.checks import (
+        api_total_checks,
+        freshness_checks_for,
+        freshness_sensor_for,
+    )
+    from orchestration.defs.ingest.git.durability import git_assets
+    from orchestration.defs.ingest.people.roster import roster_asset
+    from orchestration.defs.ingest.sources import SOURCES, source_assets
+    from orchestration.defs.jobs import build_jobs
+    from orchestration.defs.partitions import daily_partitions
     from orchestration.defs.resources import build_resources
+    from orchestration.defs.transform.assets import dbt_assets_for
 
-    loaded = dg.load_from_defs_folder(path_within_project=Path(package.__path__[0]))
-    return dg.Definitions.merge(loaded, dg.Definitions(resources=build_resources()))
+    resources = build_resources()
+    partitions = daily_partitions()
+    vendor_assets = [source_assets(source, partitions) for source in SOURCES]
+    extract_assets = [*vendor_assets, git_assets(partitions), roster_asset(partitions)]
+    freshness = freshness_checks_for(vendor_assets)
+    groups = sorted(
+        {spec.group_name for a in extract_assets for spec in a.specs if spec.group_name}
+    )
+    return dg.Definitions.merge(
+        dg.Definitions(
+            assets=[*extract_assets, dbt_assets_for(partitions)],
+            asset_checks=[*api_total_checks(), *freshness],
+            sensors=[freshness_sensor_for(freshness)],
+            resources=resources,
+        ),
+        build_jobs(groups, freshness),
+    )

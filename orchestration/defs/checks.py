@@ -106,25 +106,23 @@ def copilot_seats_match_api_total(warehouse: WarehouseResource) -> dg.AssetCheck
     return _result(rows, "count(*) per snapshot_date = total_seats")
 
 
-def _raw_asset_keys() -> list[dg.AssetKey]:
-    from orchestration.defs.ingest.anthropic.assets import raw_anthropic
-    from orchestration.defs.ingest.copilot.assets import raw_copilot
-    from orchestration.defs.ingest.cursor.assets import raw_cursor
-    from orchestration.defs.ingest.github.assets import raw_github
-    from orchestration.defs.ingest.openai.assets import raw_openai
-
-    return [
-        key
-        for assets in (raw_anthropic, raw_openai, raw_cursor, raw_copilot, raw_github)
-        for key in assets.keys
-    ]
+def api_total_checks() -> list[dg.AssetChecksDefinition]:
+    """Checks comparing loaded rows with the vendor's own totals."""
+    return [cursor_events_match_api_total, copilot_seats_match_api_total, *github_child_checks]
 
 
-# A day's partition is due by 04:00 UTC (the schedule starts at 02:00); warn when it is late.
-freshness_checks = dg.build_time_partition_freshness_checks(
-    assets=_raw_asset_keys(), deadline_cron="0 4 * * *", timezone="UTC"
-)
-freshness_sensor = dg.build_sensor_for_freshness_checks(
-    freshness_checks=freshness_checks,
-    minimum_interval_seconds=int(timedelta(hours=1).total_seconds()),
-)
+def freshness_checks_for(raw_assets: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
+    """A day's partition is due by 04:00 UTC (the schedule starts at 02:00); warn when late."""
+    keys = [key for assets in raw_assets for key in assets.keys]
+    return list(
+        dg.build_time_partition_freshness_checks(
+            assets=keys, deadline_cron="0 4 * * *", timezone="UTC"
+        )
+    )
+
+
+def freshness_sensor_for(checks: list[dg.AssetChecksDefinition]) -> dg.SensorDefinition:
+    return dg.build_sensor_for_freshness_checks(
+        freshness_checks=checks,
+        minimum_interval_seconds=int(timedelta(hours=1).total_seconds()),
+    )

@@ -1,27 +1,28 @@
-"""The nightly daily partitions (UTC days) every ingest asset shares."""
+"""The nightly daily partitions (UTC days) every ingest and transform asset shares."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import functools
+from datetime import date, timedelta
 
 import dagster as dg
 
 from orchestration.lib import settings
 
 
-def partitions_start() -> str:
-    """First partition day (``TOKENWORTH_START_DATE``), validated early with a clear message."""
-    raw = settings.env(settings.TOKENWORTH_START_DATE)
-    try:
-        date.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(
-            f"{settings.TOKENWORTH_START_DATE} must be a day like 2026-01-31 (got {raw!r})"
-        ) from None
-    return raw
+def daily_partitions() -> dg.DailyPartitionsDefinition:
+    """Daily UTC partitions from ``TOKENWORTH_START_DATE`` (read when the definitions are built).
+
+    Raises:
+        ValueError: the start date is not a day (the message names the variable).
+    """
+    return _daily_partitions(settings.start_date())
 
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=partitions_start(), timezone="UTC")
+@functools.cache
+def _daily_partitions(start: date) -> dg.DailyPartitionsDefinition:
+    # One object per start day: every asset of a set of definitions shares the same instance.
+    return dg.DailyPartitionsDefinition(start_date=start.isoformat(), timezone="UTC")
 
 
 def window_days(context: dg.AssetExecutionContext, lookback_days: int) -> list[date]:
@@ -33,9 +34,3 @@ def window_days(context: dg.AssetExecutionContext, lookback_days: int) -> list[d
     first = window.start.date() - timedelta(days=lookback_days)
     last = window.end.date()  # exclusive
     return [first + timedelta(days=i) for i in range((last - first).days)]
-
-
-def utc_midnight(day: date) -> datetime:
-    from datetime import UTC
-
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 import dlt
 from dagster_dlt import DagsterDltResource
+from pydantic import Field
 
 from orchestration.defs.ingest.arrow import keep_dlt_row_columns
 from orchestration.lib import settings
@@ -138,7 +139,11 @@ class GitHubResource(_ApiResource):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The warehouse named by ``TOKENWORTH_WAREHOUSE_URL``, and where dlt keeps its state."""
+    """The warehouse named by ``TOKENWORTH_WAREHOUSE_URL``, and where dlt keeps its state.
+
+    ``url`` is passed as ``dg.EnvVar`` when the variable is set: a PostgreSQL URL carries a
+    password, and a plain string would be stored in Dagster's run storage and shown in the UI.
+    """
 
     url: str = ""
     home: str = "./.tokenworth"
@@ -163,24 +168,55 @@ class WarehouseResource(dg.ConfigurableResource):
         )
 
 
+class PeopleFileResource(dg.ConfigurableResource):
+    """Where the roster is: ``TOKENWORTH_PEOPLE_FILE`` (empty: no roster)."""
+
+    path: str = ""
+
+
+class SourcesResource(dg.ConfigurableResource):
+    """Which sources run (``TOKENWORTH_SOURCES``) and how long a run's extraction may take.
+
+    ``enabled`` empty means every source whose credential is set; otherwise only those named.
+    """
+
+    enabled: list[str] = Field(default_factory=list)
+    run_timeout_seconds: float = 14400.0
+
+    def is_enabled(self, source: str) -> bool:
+        return not self.enabled or source in self.enabled
+
+
 class GitDurabilityResource(dg.ConfigurableResource):
     """How the git durability asset runs: repositories measured at once, one process each."""
 
     workers: int | None = None  # None: one per CPU (``TOKENWORTH_GIT_WORKERS`` unset)
 
 
+def _repositories(value: str) -> str:
+    """``TOKENWORTH_GITHUB_REPOS`` with every name checked (a name becomes a mirror's path).
+
+    Raises:
+        ValueError: a name that is not ``owner/name`` (names it and the variable).
+    """
+    from orchestration.defs.ingest.git.mirrors import check_repository_name
+
+    names = [r.strip() for r in value.split(",") if r.strip()]
+    return ",".join(check_repository_name(r, settings.TOKENWORTH_GITHUB_REPOS) for r in names)
+
+
 def build_resources() -> dict[str, Any]:
     """Resources configured from the environment (read once, when the definitions load)."""
     from dagster_dbt import DbtCliResource
 
-    from orchestration.defs.ingest.people.assets import PeopleFileResource
+    from orchestration.defs.ingest.sources import enabled_sources
     from orchestration.defs.transform.project import dbt_executable, dbt_project
 
     timeout = settings.http_timeout_seconds()
     return {
         "dlt": DagsterDltResource(),
         "warehouse": WarehouseResource(
-            url=settings.env(settings.TOKENWORTH_WAREHOUSE_URL),
+            url=_secret(settings.TOKENWORTH_WAREHOUSE_URL) or "",
             # Not created here: loading the definitions must not touch the disk.
             home=str(settings.tokenworth_home(create=False)),
         ),
@@ -203,13 +239,17 @@ def build_resources() -> dict[str, Any]:
             token=_secret(settings.GITHUB_TOKEN),
             base_url=settings.env(settings.TOKENWORTH_GITHUB_API_URL),
             org=settings.env(settings.TOKENWORTH_GITHUB_ORG),
-            repos=settings.env(settings.TOKENWORTH_GITHUB_REPOS),
+            repos=_repositories(settings.env(settings.TOKENWORTH_GITHUB_REPOS)),
             clone_url_template=settings.env(settings.TOKENWORTH_GIT_CLONE_URL),
             timeout_seconds=timeout,
         ),
         # Read (and validated) here, so a bad value stops the run before any extraction.
         "git_durability": GitDurabilityResource(workers=settings.git_workers()),
         "people": PeopleFileResource(path=settings.env(settings.TOKENWORTH_PEOPLE_FILE)),
+        # Validated here too: an unknown source name stops the run before any extraction.
+        "sources": SourcesResource(
+            enabled=sorted(enabled_sources()), run_timeout_seconds=settings.run_timeout_seconds()
+        ),
         # The venv's dbt, so runs work without the venv on PATH (tokenworth run, tests).
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),
     }

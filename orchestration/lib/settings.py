@@ -7,7 +7,7 @@ environment; asset bodies receive configured resources and never call ``os.geten
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 TOKENWORTH_HOME = "TOKENWORTH_HOME"
@@ -15,6 +15,10 @@ TOKENWORTH_WAREHOUSE_URL = "TOKENWORTH_WAREHOUSE_URL"
 # First day of the daily partitions; vendors keep short windows, so older days rarely exist.
 TOKENWORTH_START_DATE = "TOKENWORTH_START_DATE"
 TOKENWORTH_HTTP_TIMEOUT = "TOKENWORTH_HTTP_TIMEOUT_SECONDS"
+# Which sources run (comma-separated names); unset: every source whose credential is set.
+TOKENWORTH_SOURCES = "TOKENWORTH_SOURCES"
+# Seconds a run's extraction may take before its remaining requests fail (the run still builds).
+TOKENWORTH_RUN_TIMEOUT = "TOKENWORTH_RUN_TIMEOUT_SECONDS"
 
 ANTHROPIC_ADMIN_API_KEY = "ANTHROPIC_ADMIN_API_KEY"
 TOKENWORTH_ANTHROPIC_BASE_URL = "TOKENWORTH_ANTHROPIC_BASE_URL"
@@ -35,6 +39,7 @@ DEFAULTS: dict[str, str] = {
     TOKENWORTH_HOME: "./.tokenworth",
     TOKENWORTH_START_DATE: "2025-01-01",
     TOKENWORTH_HTTP_TIMEOUT: "60",
+    TOKENWORTH_RUN_TIMEOUT: "14400",
     TOKENWORTH_ANTHROPIC_BASE_URL: "https://api.anthropic.com",
     TOKENWORTH_OPENAI_BASE_URL: "https://api.openai.com",
     TOKENWORTH_CURSOR_BASE_URL: "https://api.cursor.com",
@@ -42,23 +47,6 @@ DEFAULTS: dict[str, str] = {
     TOKENWORTH_GITHUB_REPOS: "",
     TOKENWORTH_GITHUB_ORG: "",
     TOKENWORTH_GIT_CLONE_URL: "https://github.com/{repo}.git",
-}
-
-# Days re-requested before each partition's own day, because the vendors revise recent data
-# after the fact (documented in .env.example and the README). Re-reads merge on keys, so they
-# only ever replace rows.
-LOOKBACK_DAYS: dict[str, int] = {
-    # Usage/cost typically appear within 5 minutes, Claude Code within 1 hour; cost rows are
-    # revised for about a day.
-    "anthropic": 1,
-    # Buckets can still change for a few hours after the hour closes.
-    "openai": 1,
-    # Usage is aggregated hourly; events near midnight land after the day closes.
-    "cursor": 1,
-    # Usage-metrics reports arrive with ~2 full UTC days of lag (204 until then).
-    "copilot": 3,
-    # updatedAt overlap for the pull-request watermark.
-    "github": 1,
 }
 
 
@@ -95,37 +83,76 @@ def git_workers() -> int | None:
     return workers
 
 
+def tokenworth_home(create: bool = True) -> Path:
+    """``TOKENWORTH_HOME`` as an absolute path (created unless ``create`` is False).
+
+    Raises:
+        ValueError: the path is a file, or cannot be created or written (names the variable).
+    """
+    home = Path(env(TOKENWORTH_HOME)).expanduser().resolve()
+    if home.exists() and not home.is_dir():
+        raise ValueError(
+            f"{TOKENWORTH_HOME}={home} is a file, not a directory: point it at a directory "
+            "tokenworth may write its warehouse, mirrors and state into"
+        )
+    if create:
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ValueError(
+                f"{TOKENWORTH_HOME}={home} cannot be created ({error.strerror}): point it at a "
+                "writable directory"
+            ) from None
+        if not os.access(home, os.W_OK | os.X_OK):
+            raise ValueError(
+                f"{TOKENWORTH_HOME}={home} is not writable: point it at a directory this user "
+                "may write into"
+            )
+    return home
+
+
+def start_date() -> date:
+    """``TOKENWORTH_START_DATE``, the first daily partition (default 2025-01-01).
+
+    Raises ValueError naming the variable, so a typo stops the definitions with one clear line
+    instead of Python's "Invalid isoformat string".
+    """
+    raw = env(TOKENWORTH_START_DATE).strip()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(
+            f"{TOKENWORTH_START_DATE} must be a day like 2026-01-31 (got {raw!r}): "
+            f"set it to the first day to load, or unset it for {DEFAULTS[TOKENWORTH_START_DATE]}"
+        ) from None
+
+
+def run_timeout_seconds() -> float:
+    """``TOKENWORTH_RUN_TIMEOUT_SECONDS``: how long a run's extraction may take (default 4 h).
+
+    Raises ValueError naming the variable and the value.
+    """
+    return _positive_seconds(TOKENWORTH_RUN_TIMEOUT, "how long a run's extraction may take")
+
+
 def http_timeout_seconds() -> float:
     """``TOKENWORTH_HTTP_TIMEOUT_SECONDS`` as a positive number of seconds (default 60).
 
     Raises ValueError naming the variable and the value rather than running with another timeout
     than the one asked for.
     """
-    raw = env(TOKENWORTH_HTTP_TIMEOUT).strip()
+    return _positive_seconds(TOKENWORTH_HTTP_TIMEOUT, "how long one API request may take")
+
+
+def _positive_seconds(name: str, meaning: str) -> float:
+    raw = env(name).strip()
     try:
         seconds = float(raw)
     except ValueError:
         seconds = 0.0
     if not 0 < seconds < float("inf"):
         raise ValueError(
-            f"{TOKENWORTH_HTTP_TIMEOUT} must be a positive number of seconds (how long one API "
-            f"request may take), got {raw!r}: set it to e.g. 60, or unset it for the default "
-            f"{DEFAULTS[TOKENWORTH_HTTP_TIMEOUT]}"
+            f"{name} must be a positive number of seconds ({meaning}), got {raw!r}: "
+            f"set it to e.g. {DEFAULTS[name]}, or unset it for the default {DEFAULTS[name]}"
         )
     return seconds
-
-
-def tokenworth_home(create: bool = True) -> Path:
-    """``TOKENWORTH_HOME`` as an absolute path (created unless ``create`` is False)."""
-    home = Path(env(TOKENWORTH_HOME)).expanduser().resolve()
-    if create:
-        home.mkdir(parents=True, exist_ok=True)
-    return home
-
-
-@dataclass(frozen=True)
-class Credential:
-    """Which variable holds a source's secret, for error messages and skip notices."""
-
-    vendor: str
-    variable: str

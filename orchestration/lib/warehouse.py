@@ -6,7 +6,8 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,10 @@ _POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg2")
 
 class WarehouseConfigError(ValueError):
     """TOKENWORTH_WAREHOUSE_URL cannot be used; the message never contains the password."""
+
+
+class WarehouseUnreachableError(RuntimeError):
+    """The configured warehouse cannot be opened for writing; one line says why."""
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,70 @@ class Warehouse:
             "TOKENWORTH_PG_DATABASE": self.database,
         }
 
-    def export_dbt_env(self) -> None:
-        """Set the dbt profile variables in this process (dbt subprocesses inherit them)."""
-        os.environ.update(self.dbt_env())
+    def check_writable(self) -> None:
+        """Open the warehouse for writing once, so a run fails in one line before any work.
+
+        Raises:
+            WarehouseUnreachableError: PostgreSQL refuses the connection, or another process
+                holds the DuckDB file (DuckDB allows one writing process per file).
+        """
+        if self.kind == "duckdb":
+            import duckdb
+
+            assert self.duckdb_path is not None
+            try:
+                self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+                duckdb.connect(str(self.duckdb_path)).close()
+            except (duckdb.Error, OSError) as error:
+                reason = str(error).strip().splitlines()[0]
+                raise WarehouseUnreachableError(
+                    f"cannot open the warehouse {self.display} for writing: {reason} — close the "
+                    "other process using it (a DuckDB file takes one writer at a time), or set "
+                    f"{settings.TOKENWORTH_WAREHOUSE_URL}"
+                ) from None
+            return
+        import psycopg2
+
+        try:
+            psycopg2.connect(
+                host=self.host,
+                port=self.port,
+                user=self.user,
+                password=self.password,
+                dbname=self.database,
+                connect_timeout=10,
+            ).close()
+        except psycopg2.Error as error:
+            reason = (str(error).strip().splitlines() or ["no answer"])[0]
+            if self.password:
+                reason = reason.replace(self.password, "***")
+            raise WarehouseUnreachableError(
+                f"cannot reach the warehouse {self.display}: {reason} — is PostgreSQL running and "
+                f"is {settings.TOKENWORTH_WAREHOUSE_URL} right?"
+            ) from None
+
+    @contextmanager
+    def sql_connection(self) -> Iterator[Any]:
+        """A read-only DB-API connection (DuckDB or psycopg2), closed on exit."""
+        if self.kind == "duckdb":
+            import duckdb
+
+            connection = duckdb.connect(str(self.duckdb_path), read_only=True)
+        else:
+            import psycopg2  # installed with dbt-postgres
+
+            connection = psycopg2.connect(
+                host=self.host,
+                port=self.port,
+                user=self.user,
+                password=self.password,
+                dbname=self.database,
+            )
+            connection.set_session(readonly=True, autocommit=True)
+        try:
+            yield connection
+        finally:
+            connection.close()
 
 
 def default_url(home: Path) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.defs.ingest.people.assets import RosterError, read_roster
+from orchestration.defs.ingest.people.roster import RosterError, read_roster
 from tests.warehouse.fixtures import REPO_ROOT, dbt_runner
 
 # (seed file, the line to find, what it becomes, what dbt's output must then say).

@@ -138,19 +138,13 @@ def _extract(first: date, last: date) -> None:
     import dagster as dg
 
     from orchestration.defs import build_definitions
-    from orchestration.defs.schedules import NIGHTLY_JOB
+    from orchestration.defs.jobs import EXTRACT_JOB
     from orchestration.run import _instance, validate_range
 
     first, last = validate_range(first, last)
     defs = build_definitions()
-    keys = [
-        key
-        for key in defs.resolve_all_asset_keys()
-        if key.path[0].startswith("raw_") or key.path[0] == "git"
-    ]
-    result = defs.resolve_job_def(NIGHTLY_JOB).execute_in_process(
+    result = defs.resolve_job_def(EXTRACT_JOB).execute_in_process(
         instance=_instance(),
-        asset_selection=keys,
         raise_on_error=False,
         tags={
             "dagster/asset_partition_range_start": first.isoformat(),

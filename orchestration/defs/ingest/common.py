@@ -1,38 +1,56 @@
-"""What every ingest source shares: keys, time windows, the asset key scheme and the run wrapper.
+"""What every ingest source's ``source.py`` shares: dlt hints, keys, units and time windows.
 
-Each source package has ``source.py`` (a ``@dlt.source`` that only talks HTTP through
-:class:`~orchestration.lib.http.HttpClient`) and ``assets.py`` (``@dlt_assets`` partitioned by UTC
-day). The wrapper here turns "no credential" into one log line and a skip, and a failure deep in
-dlt's extract step back into the source's own clear message.
+The sources themselves are declared in ``sources.py``; this module holds no Dagster objects.
 """
 
 from __future__ import annotations
 
 import functools
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import islice
-from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
-import dagster as dg
-import dlt
 import pyarrow as pa
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator
-from dagster_dlt.translator import DltResourceTranslatorData
-from dlt.extract.source import DltSource
 
 from orchestration.defs.ingest.arrow import rows_to_table
-from orchestration.defs.partitions import window_days
-from orchestration.lib import settings
-from orchestration.lib.http import HttpClient, SourceError
+from orchestration.lib.http import SourceError
 
-# DuckDB allows one writer process per file: every asset that writes the warehouse runs in
-# this pool (limit 1 in dagster.yaml / in-process runs are sequential anyway).
-WAREHOUSE_POOL = "warehouse"
+
+class SourceNotes(Protocol):
+    """Where a source reports what is not a failure of the whole source.
+
+    ``product_not_available``: the organisation does not have a product (Copilot metrics
+    answering 404, Cursor's AI Code Tracking below Enterprise): one warning, no rows, a row in
+    ``raw_tokenworth.source_runs``. ``item_failed``: one item (a repository) could not be read;
+    the others load, then the source's step fails naming it.
+    """
+
+    def product_not_available(self, product: str, reason: str) -> None: ...
+
+    def item_failed(self, item: str, reason: str) -> None: ...
+
+
+class LoggedNotes:
+    """:class:`SourceNotes` that log and remember (for a source run outside Dagster)."""
+
+    def __init__(self, log: Any) -> None:
+        self.log = log
+        self.not_available: dict[str, str] = {}
+        self.failed: dict[str, str] = {}
+
+    def product_not_available(self, product: str, reason: str) -> None:
+        if product not in self.not_available:
+            self.log.warning(reason)
+        self.not_available[product] = reason
+
+    def item_failed(self, item: str, reason: str) -> None:
+        self.log.warning(reason)
+        self.failed[item] = reason
+
+
 # Rows per item handed to dlt: its extract step pays a fixed cost per item (pipe step, hints,
 # writer call), so a list of rows costs about what one row does.
 ROWS_PER_ITEM = 1000
@@ -188,126 +206,6 @@ def chunks(days: Sequence[date], size: int) -> Iterator[tuple[date, date]]:
 
 def today_utc() -> date:
     return datetime.now(UTC).date()
-
-
-class RawTranslator(DagsterDltTranslator):
-    """Asset key ``raw_<source>/<table>``, group ``ingest_<source>``, no upstream stubs."""
-
-    def __init__(self, source: str) -> None:
-        super().__init__()
-        self.source = source
-
-    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
-        spec = super().get_asset_spec(data)
-        table = str(data.resource.table_name)
-        return spec.replace_attributes(
-            key=dg.AssetKey([f"raw_{self.source}", table]),
-            group_name=f"ingest_{self.source}",
-            deps=[],
-            # A source without credentials materialises nothing and that is not a failure.
-            skippable=True,
-            description=(data.resource.__doc__ or spec.description or "").strip() or None,
-        ).merge_attributes(kinds={"dlt"})
-
-
-def spec_pipeline(source: str) -> Any:
-    """A pipeline used only to build asset specs at import time (never runs).
-
-    Runs build their own pipeline from the warehouse resource; this one lives in a temp dir so
-    that importing the definitions writes nothing into TOKENWORTH_HOME.
-    """
-    return dlt.pipeline(
-        pipeline_name=f"tokenworth_{source}",
-        pipelines_dir=str(Path(tempfile.gettempdir()) / "tokenworth-dlt-specs"),
-        destination="duckdb",
-        dataset_name=f"raw_{source}",
-    )
-
-
-def root_source_error(exc: BaseException) -> SourceError | None:
-    """The :class:`SourceError` dlt wrapped (extract errors nest it a few levels deep)."""
-    seen: set[int] = set()
-    stack: list[BaseException | None] = [exc]
-    while stack:
-        current = stack.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, SourceError):
-            return current
-        stack.extend([current.__cause__, current.__context__])
-        stack.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
-        for attr in ("exception", "original_exception", "exc"):
-            inner = getattr(current, attr, None)
-            if isinstance(inner, BaseException):
-                stack.append(inner)
-    return None
-
-
-# Metadata key of a materialisation that loaded nothing, and why (see completed_without_data).
-SKIPPED = "skipped"
-
-
-def completed_without_data(
-    context: dg.AssetExecutionContext, reason: str, *, expected: bool = False
-) -> Iterator[dg.MaterializeResult]:
-    """Log ``reason`` (a warning, or info when ``expected``) and complete every asset of this
-    step with nothing loaded, saying why in its metadata.
-
-    A step that yields no output skips every step downstream of it in the run, and the dbt
-    build is one step downstream of every source (dagster-io/dagster#9408): one source without
-    credentials would silently leave the whole warehouse unbuilt. ``tokenworth run`` reports
-    these assets as skipped, with the reason.
-    """
-    (context.log.info if expected else context.log.warning)(reason)
-    for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
-        yield dg.MaterializeResult(asset_key=key, metadata={SKIPPED: reason})
-
-
-def run_source(
-    *,
-    context: dg.AssetExecutionContext,
-    dlt_resource: DagsterDltResource,
-    pipeline: Any,
-    source: str,
-    vendor: str,
-    configured: bool,
-    missing_variables: str,
-    client_factory: Callable[[], HttpClient],
-    build_source: Callable[[HttpClient, list[date]], DltSource],
-) -> Iterator[Any]:
-    """Load the days of this run into ``raw_<source>``, or skip with one clear line."""
-    if not configured:
-        reason = f"{vendor}: skipped — set {missing_variables} to load raw_{source}"
-        yield from completed_without_data(context, reason)
-        return
-    days = window_days(context, settings.LOOKBACK_DAYS[source])
-    client = client_factory()
-    context.log.info(
-        f"{vendor}: loading {days[0]}..{days[-1]} into raw_{source} "
-        f"(lookback {settings.LOOKBACK_DAYS[source]} day(s))"
-    )
-    try:
-        yield from dlt_resource.run(
-            context=context, dlt_source=build_source(client, days), dlt_pipeline=pipeline
-        )
-    except Exception as exc:
-        cause = root_source_error(exc)
-        if cause is not None:
-            # The dlt wrapper's text repeats pipeline internals; the cause says what to fix.
-            raise dg.Failure(description=str(cause)) from None
-        raise
-    finally:
-        context.log.info(
-            f"{vendor}: {client.stats.requests} HTTP requests, {client.stats.retries} retries, "
-            f"{client.stats.waited_seconds:.1f}s waited"
-        )
-        client.close()
-
-
-def days_between(first: date, last: date) -> list[date]:
-    """Days from ``first`` to ``last`` inclusive."""
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def usd() -> dict[str, Any]:

@@ -5,25 +5,37 @@ asset_key`` on each source), and dbt tests become asset checks. The models share
 partitions of the raw assets with single-run backfills: a run over a range of days is one
 ``dbt build`` whose window (``min_date``/``max_date``) bounds what the incremental facts rebuild,
 while tables downstream rebuild in full (they are small next to the facts).
+
+The build runs in its own job (``tokenworth_transform``, see ``jobs.py``) after the extraction
+job, whatever the extraction's outcome: a source that failed keeps its last good rows and
+the warehouse is still rebuilt from everything that loaded.
 """
 
+import json
 import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     DbtProject,
     dbt_assets,
 )
 
-from orchestration.defs.ingest.common import WAREHOUSE_POOL
-from orchestration.defs.partitions import daily_partitions
+from orchestration.defs.ingest.sources import WAREHOUSE_POOL
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import dbt_project, dbt_window_env, prepare_manifest
+from orchestration.lib.redact import redact
+from orchestration.lib.warehouse import Warehouse
+
+# Failing tests and models named in a failed build's message, and rows shown per test.
+_FAILURES_SHOWN = 5
+_ROWS_SHOWN = 3
 
 
 def dbt_build_args(full_refresh: bool = False) -> list[str]:
@@ -54,38 +66,100 @@ class DbtConfig(dg.Config):
     full_refresh: bool = False
 
 
-@dbt_assets(
-    manifest=prepare_manifest(),
-    project=dbt_project,
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    dagster_dbt_translator=TokenworthDbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
-    ),
-    pool=WAREHOUSE_POOL,
-)
-def tokenworth_dbt(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: WarehouseResource,
-    config: DbtConfig,
-) -> Iterator[Any]:
-    # dbt reads its target from environment variables derived from TOKENWORTH_WAREHOUSE_URL
-    # (dbt_project/profiles.yml); the resource resolves the URL when the run starts.
-    warehouse.warehouse().export_dbt_env()
-    window = context.partition_time_window
-    # DbtCliResource takes no env: dbt inherits this process's environment when it starts, and
-    # the window is taken back out at once so nothing else in the process (a later run, a test)
-    # sees it.
-    window_env = dbt_window_env(window.start.date(), window.end.date())
-    previous = {name: os.environ.get(name) for name in window_env}
-    os.environ.update(window_env)
+@contextmanager
+def dbt_environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """``variables`` set in this process while dbt starts, then restored.
+
+    ``DbtCliResource`` takes no environment: dbt inherits this process's when it starts. The
+    warehouse's profile variables (a PostgreSQL password among them) and the night's window are
+    taken back out at once, so nothing else in the process (a later run, a test) sees them.
+    """
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
     try:
-        invocation = dbt.cli(dbt_build_args(config.full_refresh), context=context)
+        yield
     finally:
         for name, value in previous.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-    yield from invocation.stream()
+
+
+def dbt_assets_for(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """Every dbt model as an asset (the manifest is parsed now, when the definitions are built)."""
+    project = dbt_project()
+
+    @dbt_assets(
+        manifest=prepare_manifest(),
+        project=project,
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=TokenworthDbtTranslator(
+            settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+        ),
+        pool=WAREHOUSE_POOL,
+    )
+    def tokenworth_dbt(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        config: DbtConfig,
+    ) -> Iterator[Any]:
+        target = warehouse.warehouse()
+        window = context.partition_time_window
+        variables = {
+            # dbt_project/profiles.yml reads the warehouse from these.
+            **target.dbt_env(),
+            **dbt_window_env(window.start.date(), window.end.date()),
+        }
+        with dbt_environment(variables):
+            invocation = dbt.cli(
+                dbt_build_args(config.full_refresh), context=context, raise_on_error=False
+            )
+        yield from invocation.stream()
+        if not invocation.is_successful():
+            raise dg.Failure(description=failed_build_summary(invocation, target))
+
+    return tokenworth_dbt
+
+
+def failed_build_summary(invocation: DbtCliInvocation, target: Warehouse) -> str:
+    """One line naming what failed, then each failing test with its first rows, or the model
+    and dbt's error: what an operator needs to find the bad data."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except Exception:  # dbt stopped before writing its results (a parse or connection error)
+        error = invocation.get_error()
+        detail = str(error).strip().splitlines()[-1] if error else "no results written"
+        return redact(f"dbt build failed before running any model: {detail}")
+    failed = [r for r in results if r["status"] in ("fail", "error")]
+    skipped = sum(1 for r in results if r["status"] == "skipped")
+    lines = [f"dbt build failed: {len(failed)} node(s) failed, {skipped} skipped because of them"]
+    for result in failed[:_FAILURES_SHOWN]:
+        kind, _, rest = result["unique_id"].partition(".")
+        name = rest.split(".")[1] if "." in rest else rest
+        if kind == "test" and result["status"] == "fail":
+            lines.append(f"- test {name}: {result.get('failures')} failing row(s)")
+            lines += [f"    {row}" for row in _first_rows(target, result.get("compiled_code"))]
+        else:
+            message = (result.get("message") or "").strip().splitlines()
+            lines.append(f"- {kind} {name}: {message[0] if message else result['status']}")
+    if len(failed) > _FAILURES_SHOWN:
+        lines.append(f"- … and {len(failed) - _FAILURES_SHOWN} more (see run_results.json)")
+    return redact("\n".join(lines))
+
+
+def _first_rows(target: Warehouse, compiled_sql: str | None) -> list[str]:
+    """The first rows a failing test returns (its compiled query, limited), as text."""
+    if not compiled_sql:
+        return []
+    try:
+        with target.sql_connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute(f"select * from ({compiled_sql}) as failing_rows limit {_ROWS_SHOWN}")
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+    except Exception as exc:
+        return [f"(could not read its rows: {str(exc).splitlines()[0][:200]})"]
+    return [json.dumps(dict(zip(columns, row, strict=True)), default=str) for row in rows]

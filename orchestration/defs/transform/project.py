@@ -1,5 +1,6 @@
 """The dbt project (``dbt_project.yml`` at the repository root, models in ``dbt_project/``)."""
 
+import functools
 import os
 import subprocess
 import sys
@@ -10,13 +11,18 @@ from dagster_dbt import DbtProject
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
-dbt_project = DbtProject(
-    project_dir=REPO_ROOT,
-    profiles_dir=REPO_ROOT / "dbt_project",
-    # DBT_TARGET_PATH (dbt's own variable) moves the manifest too, so a benchmark or a second
-    # checkout never writes into another run's target/.
-    target_path=Path(os.environ.get("DBT_TARGET_PATH", "target")),
-)
+
+@functools.cache
+def _dbt_project(target_path: str) -> DbtProject:
+    return DbtProject(
+        project_dir=REPO_ROOT, profiles_dir=REPO_ROOT / "dbt_project", target_path=Path(target_path)
+    )
+
+
+def dbt_project() -> DbtProject:
+    """The project; ``DBT_TARGET_PATH`` (dbt's own variable) moves its manifest, so a benchmark or
+    a second checkout never writes into another run's ``target/``."""
+    return _dbt_project(os.environ.get("DBT_TARGET_PATH", "target"))
 
 
 def dbt_executable() -> str:
@@ -28,15 +34,17 @@ def dbt_executable() -> str:
 def prepare_manifest(force: bool = False) -> Path:
     """Parse the dbt project so its manifest exists and matches the models on disk.
 
-    ``dagster dev`` re-parses on every load (``prepare_if_dev``); ``tokenworth run`` and the tests
-    call this with ``force=True`` so a run never uses a manifest older than the models.
+    Called when the definitions are built, never at import. ``dagster dev`` re-parses on every
+    load; ``tokenworth run`` and the tests pass ``force=True`` so a run never uses a manifest
+    older than the models.
     """
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    project = dbt_project()
     stale = os.environ.get("DAGSTER_IS_DEV_CLI")  # `dagster dev` reloads after edits
-    if force or stale or not dbt_project.manifest_path.exists():
+    if force or stale or not project.manifest_path.exists():
         # dbt itself, not DbtCliResource.cli: that first runs `dbt --version` and sets up an
         # adapter (about 5 s together), which a parse needs neither of.
-        target = REPO_ROOT / dbt_project.target_path
+        target = REPO_ROOT / project.target_path
         command = [
             *(dbt_executable(), "parse", "--quiet", "--project-dir", str(REPO_ROOT)),
             *("--profiles-dir", str(REPO_ROOT / "dbt_project"), "--target-path", str(target)),
@@ -48,7 +56,7 @@ def prepare_manifest(force: bool = False) -> Path:
                 f"dbt could not parse the project in {REPO_ROOT} "
                 f"(exit {done.returncode}):\n{output}"
             )
-    return dbt_project.manifest_path
+    return project.manifest_path
 
 
 def dbt_window_env(first_day: date, end_day: date) -> dict[str, str]:

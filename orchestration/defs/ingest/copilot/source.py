@@ -29,6 +29,8 @@ from orchestration.defs.ingest.arrow import (
     snake_case,
 )
 from orchestration.defs.ingest.common import (
+    LoggedNotes,
+    SourceNotes,
     columns,
     first_per_key,
     replaced_per,
@@ -41,6 +43,9 @@ from orchestration.defs.ingest.common import (
 from orchestration.lib.http import HttpClient, Log, require
 
 VENDOR = "GitHub Copilot"
+# What GitHub answers for a product the organisation does not have (no licence, policy off,
+# enterprise-managed billing): not a failure of the source.
+NOT_AVAILABLE_STATUSES = (403, 404, 422)
 USERS_REPORT = "copilot/metrics/reports/users-1-day"
 # Nested arrays of the per-user record stay whole (JSON) rather than becoming child tables.
 _JSON_FIELDS = (
@@ -56,9 +61,18 @@ _JSON_FIELDS = (
 
 @dlt.source(name="copilot")
 def copilot_source(
-    client: HttpClient, days: list[date], org: str, log: Log, snapshot_day: date | None = None
+    client: HttpClient,
+    days: list[date],
+    org: str,
+    log: Log,
+    snapshot_day: date | None = None,
+    notes: SourceNotes | None = None,
 ) -> Any:
     """Copilot per-user daily metrics, seats and AI-credit usage for ``days``.
+
+    An organisation without Copilot, with the usage-metrics policy off, or billed through an
+    enterprise answers 403, 404 or 422 on some of these endpoints: that product is noted as not
+    available (one warning, its table stays empty) and the others still load.
 
     Args:
         client: an authenticated GitHub REST client.
@@ -66,8 +80,10 @@ def copilot_source(
         org: the organisation login.
         log: where to say that a day's report is not available yet.
         snapshot_day: key of the seats snapshot (defaults to today, UTC).
+        notes: where products the organisation lacks are reported.
     """
     snapshot = snapshot_day or today_utc()
+    noted = notes or LoggedNotes(log)
 
     @dlt.resource(
         name="user_day_metrics",
@@ -89,8 +105,11 @@ def copilot_source(
                 f"/orgs/{org}/copilot/metrics/reports/users-1-day",
                 endpoint=USERS_REPORT,
                 params={"day": day.isoformat()},
-                allow_statuses=(204,),
+                allow_statuses=(204, *NOT_AVAILABLE_STATUSES),
             )
+            if status in NOT_AVAILABLE_STATUSES:
+                noted.product_not_available("usage_metrics", _not_available(USERS_REPORT, status))
+                return
             if status == 204 or body is None:
                 log.info(f"{VENDOR}: users-1-day report for {day} is not available yet (204)")
                 continue
@@ -128,7 +147,7 @@ def copilot_source(
     @yields_lists
     def seats() -> Iterator[dict[str, Any]]:
         """Seat assignments with last activity, snapshotted by date (Link-header pagination)."""
-        yield from first_per_key(_seats(client, org, snapshot), ("assignee_key",))
+        yield from first_per_key(_seats(client, org, snapshot, noted), ("assignee_key",))
 
     @dlt.resource(
         name="ai_credit_usage",
@@ -148,12 +167,17 @@ def copilot_source(
         """AI-credit usage per day by product, SKU and model, in dollars."""
         endpoint = "settings/billing/ai_credit/usage"
         for day in days:
-            body = client.get_json(
+            status, _, body = client.request(
+                "GET",
                 f"/organizations/{org}/settings/billing/ai_credit/usage",
                 endpoint=endpoint,
                 params={"year": day.year, "month": day.month, "day": day.day},
                 decimals=True,
+                allow_statuses=NOT_AVAILABLE_STATUSES,
             )
+            if status in NOT_AVAILABLE_STATUSES:
+                noted.product_not_available("ai_credit_billing", _not_available(endpoint, status))
+                return
             for item in require(body, "usageItems", VENDOR, endpoint):
                 require(item, "netAmount", VENDOR, endpoint)
                 yield {
@@ -174,9 +198,29 @@ def copilot_source(
 
 # The columns and types of the tables as warehouses hold them (dict rows created them; JSON
 # columns arrive as JSON text). A field the report adds loads too, with an inferred type.
-def _seats(client: HttpClient, org: str, snapshot: date) -> Iterator[dict[str, Any]]:
+def _not_available(endpoint: str, status: int) -> str:
+    return (
+        f"{VENDOR}: {endpoint} answered {status} — the organisation has no Copilot licence, "
+        "the Copilot usage-metrics policy is off, billing is managed by an enterprise, or the "
+        "token lacks the permission; the table stays empty and the other Copilot data loads"
+    )
+
+
+def _seats(
+    client: HttpClient, org: str, snapshot: date, notes: SourceNotes
+) -> Iterator[dict[str, Any]]:
     """Seats of GET /orgs/{org}/copilot/billing/seats, page by page (a seat may repeat)."""
     endpoint = "copilot/billing/seats"
+    status, _, _ = client.request(
+        "GET",
+        f"/orgs/{org}/copilot/billing/seats",
+        endpoint=endpoint,
+        params={"per_page": 1},
+        allow_statuses=NOT_AVAILABLE_STATUSES,
+    )
+    if status in NOT_AVAILABLE_STATUSES:
+        notes.product_not_available("seats", _not_available(endpoint, status))
+        return
     for page in client.paginate_link_header(
         f"/orgs/{org}/copilot/billing/seats", endpoint=endpoint, params={"per_page": 100}
     ):

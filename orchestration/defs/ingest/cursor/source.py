@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 
 from orchestration.defs.ingest.arrow import as_json_text, infer_type
 from orchestration.defs.ingest.common import (
+    LoggedNotes,
+    SourceNotes,
     chunks,
     columns,
     day_bounds_ms_inclusive,
@@ -232,15 +234,22 @@ def _fetch_day(client: HttpClient, day: date) -> tuple[list[dict[str, Any]], int
 
 
 @dlt.source(name="cursor")
-def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | None = None) -> Any:
+def cursor_source(
+    client: HttpClient,
+    days: list[date],
+    snapshot_day: date | None = None,
+    notes: SourceNotes | None = None,
+) -> Any:
     """Cursor Admin API for ``days`` (UTC), plus today's spend snapshot.
 
     Args:
         client: an authenticated client for the Cursor base URL.
         days: the UTC days to load (partition plus lookback).
         snapshot_day: key of the ``/teams/spend`` snapshot (defaults to today, UTC).
+        notes: where a plan without AI Code Tracking (403/404) is reported.
     """
     snapshot = snapshot_day or today_utc()
+    noted = notes or LoggedNotes(client.log if client else None)
 
     @dlt.resource(name="members", primary_key="email", write_disposition="merge")
     @yields_lists
@@ -331,7 +340,7 @@ def cursor_source(client: HttpClient, days: list[date], snapshot_day: date | Non
     def ai_code_commits() -> Iterator[dict[str, Any]]:
         """Commits made with Cursor's AI (GET /analytics/ai-code/commits, Enterprise): the
         repository and branch of each, and its lines by source (tab, composer, not AI)."""
-        yield from first_per_key(_ai_code_commits(client, days), ("commitHash",))
+        yield from first_per_key(_ai_code_commits(client, days, noted), ("commitHash",))
 
     return [members, daily_usage, usage_events, spend, ai_code_commits]
 
@@ -387,7 +396,9 @@ def _spend(client: HttpClient, snapshot: date) -> Iterator[dict[str, Any]]:
         page += 1
 
 
-def _ai_code_commits(client: HttpClient, days: Sequence[date]) -> Iterator[dict[str, Any]]:
+def _ai_code_commits(
+    client: HttpClient, days: Sequence[date], notes: SourceNotes
+) -> Iterator[dict[str, Any]]:
     """Every AI code commit of ``days`` by commit time, or none if the plan lacks the API."""
     wanted = set(days)
     for first, last in chunks(days, MAX_RANGE_DAYS):
@@ -407,10 +418,11 @@ def _ai_code_commits(client: HttpClient, days: Sequence[date]) -> Iterator[dict[
                 allow_statuses=(403, 404),
             )
             if status in (403, 404):
-                client.log.warning(
+                notes.product_not_available(
+                    "ai_code_tracking",
                     f"{VENDOR}: {AI_COMMITS} answered {status} (AI Code Tracking is an "
                     "Enterprise feature): raw_cursor.ai_code_commits stays empty and Cursor "
-                    "sessions get no repository or branch, so none is attributed by branch"
+                    "sessions get no repository or branch, so none is attributed by branch",
                 )
                 return
             items = require(body, "items", VENDOR, AI_COMMITS)

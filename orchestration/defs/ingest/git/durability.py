@@ -1,4 +1,8 @@
-"""``raw_git``: line survival of merged pull requests and rework links, from the git mirrors.
+"""``git/mirrors`` and ``raw_git``: the mirrors, then line survival and rework links from them.
+
+One step updates every repository's mirror (``mirrors.py``), then measures the repositories whose
+mirror is usable: a repository that cannot be cloned or fetched fails the step loudly, naming
+it and git's own error, after the others are measured and loaded.
 
 For the days of a run, every merged PR whose horizon (7, 30, 90 days) has been reached by the end
 of the run's last day and is not measured yet is measured with ``git blame`` on its repository's
@@ -11,6 +15,7 @@ one per CPU), and their rows assembled in repository order, identical to measuri
 """
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -31,14 +36,25 @@ from orchestration.defs.ingest.arrow import (
     arrow_schema,
     key_field,
 )
-from orchestration.defs.ingest.common import (
-    WAREHOUSE_POOL,
-    completed_without_data,
-    replaced_per,
+from orchestration.defs.ingest.common import replaced_per
+from orchestration.defs.ingest.git.mirrors import (
+    GitMirrorError,
+    RepositoryNameError,
+    check_repository_name,
+    mirror_path,
+    update_mirror,
 )
-from orchestration.defs.ingest.git.assets import mirror_path
-from orchestration.defs.partitions import daily_partitions
-from orchestration.defs.resources import GitDurabilityResource, WarehouseResource
+from orchestration.defs.ingest.github.source import list_repositories
+from orchestration.defs.ingest.sources import WAREHOUSE_POOL
+from orchestration.defs.ingest.status import DISABLED, NOT_CONFIGURED, SourceRun, source_failure
+from orchestration.defs.partitions import window_days
+from orchestration.defs.resources import (
+    GitDurabilityResource,
+    GitHubResource,
+    SourcesResource,
+    WarehouseResource,
+)
+from orchestration.lib import settings
 from orchestration.lib.git_durability import (
     MergedPullRequest,
     RepositoryJob,
@@ -46,9 +62,13 @@ from orchestration.lib.git_durability import (
     measure_repositories,
     worker_count,
 )
+from orchestration.lib.http import safe_url
+from orchestration.lib.redact import redact
 
 HORIZONS_DAYS = (7, 30, 90)
 REWORK_WINDOW_DAYS = 30
+SOURCE = "git"
+MIRRORS = dg.AssetKey(["git", "mirrors"])
 SURVIVAL = dg.AssetKey(["raw_git", "pr_survival"])
 REWORK = dg.AssetKey(["raw_git", "rework_links"])
 
@@ -134,56 +154,190 @@ def _already_measured(warehouse: WarehouseResource) -> dict[str, set[tuple[int, 
     return by_repo
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            SURVIVAL,
-            deps=[
-                dg.AssetKey(["git", "mirrors"]),
-                dg.AssetKey(["raw_github", "pull_requests"]),
-                dg.AssetKey(["raw_github", "pull_request_commits"]),
-            ],
-            description="Effective lines of each merged PR still blamed to it at each horizon.",
-            group_name="ingest_git",
-            kinds={"git", "dlt"},
-            skippable=True,
-        ),
-        dg.AssetSpec(
-            REWORK,
-            deps=[dg.AssetKey(["git", "mirrors"]), dg.AssetKey(["raw_github", "pull_requests"])],
-            description="Which later PR removed or changed which merged PR's lines (git blame "
-            "--reverse), reverts flagged.",
-            group_name="ingest_git",
-            kinds={"git", "dlt"},
-            skippable=True,
-        ),
-    ],
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
-)
-def raw_git_durability(
+# Mirrors update a few at a time: each update is mostly waiting on git and the network (one
+# after another, 40 repositories took 19 s of a night's 70 s on the large benchmark profile).
+_MIRROR_WORKERS = 4
+
+
+def git_assets(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The git step: ``git/mirrors``, ``raw_git/pr_survival`` and ``raw_git/rework_links``."""
+
+    @dg.multi_asset(
+        name="raw_git",
+        specs=[
+            dg.AssetSpec(
+                MIRRORS,
+                description="Bare mirrors of every repository (with refs/pull/*), fetched nightly.",
+                group_name="ingest_git",
+                kinds={"git"},
+                skippable=True,
+            ),
+            dg.AssetSpec(
+                SURVIVAL,
+                deps=[
+                    MIRRORS,
+                    dg.AssetKey(["raw_github", "pull_requests"]),
+                    dg.AssetKey(["raw_github", "pull_request_commits"]),
+                ],
+                description="Effective lines of each merged PR still blamed to it at each horizon.",
+                group_name="ingest_git",
+                kinds={"git", "dlt"},
+                skippable=True,
+            ),
+            dg.AssetSpec(
+                REWORK,
+                deps=[MIRRORS, dg.AssetKey(["raw_github", "pull_requests"])],
+                description="Which later PR removed or changed which merged PR's lines (git "
+                "blame --reverse), reverts flagged.",
+                group_name="ingest_git",
+                kinds={"git", "dlt"},
+                skippable=True,
+            ),
+        ],
+        partitions_def=partitions,
+        # One run brings the mirrors up to date and measures what fell due, for any range.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+    )
+    def raw_git(
+        context: dg.AssetExecutionContext,
+        github: GitHubResource,
+        warehouse: WarehouseResource,
+        git_durability: GitDurabilityResource,
+        sources: SourcesResource,
+    ) -> Iterator[dg.MaterializeResult]:
+        yield from _run(context, github, warehouse, git_durability, sources)
+
+    return raw_git
+
+
+def _run(
+    context: dg.AssetExecutionContext,
+    github: GitHubResource,
+    warehouse: WarehouseResource,
+    git_durability: GitDurabilityResource,
+    sources: SourcesResource,
+) -> Iterator[dg.MaterializeResult]:
+    run = SourceRun.start(context, SOURCE, window_days(context, 0))
+    if not sources.is_enabled(SOURCE):
+        message = f"git: switched off ({settings.TOKENWORTH_SOURCES} does not name {SOURCE})"
+        run.finish_skipped(warehouse, DISABLED, message, context.log)
+        return
+    try:
+        repos, failures = _repositories(context, github)
+    except Exception as exc:
+        failure = source_failure(exc)
+        run.finish_failed(warehouse, failure.description or str(exc), context.log)
+        raise failure from None
+    if repos is None:
+        message = (
+            f"git: skipped — set {settings.TOKENWORTH_GITHUB_REPOS} (or {settings.GITHUB_TOKEN} "
+            f"and {settings.TOKENWORTH_GITHUB_ORG}) to mirror repositories"
+        )
+        run.finish_skipped(warehouse, NOT_CONFIGURED, message, context.log)
+        return
+    home = warehouse.home_path
+    mirrored, mirror_failures = _update_mirrors(context, github, home, repos)
+    failures += mirror_failures
+    if not failures:
+        yield dg.MaterializeResult(
+            asset_key=MIRRORS,
+            metadata={
+                "repositories": len(mirrored),
+                "refs": sum(int(r["refs"]) for r in mirrored.values()),
+                "pull_refs": sum(int(r["pull_refs"]) for r in mirrored.values()),
+                "path": dg.MetadataValue.path(str(home / "git")),
+            },
+        )
+    # A repository whose mirror failed tonight is not measured: horizons measured on a stale
+    # mirror would miss the commits that reached it since, and measurements are never redone.
+    yield from _measure(context, warehouse, git_durability, home, set(mirrored))
+    if failures:
+        message = (
+            f"git: {len(failures)} repositor{'y' if len(failures) == 1 else 'ies'} failed: "
+            f"{'; '.join(failures)} — check {settings.TOKENWORTH_GIT_CLONE_URL}, "
+            f"{settings.TOKENWORTH_GITHUB_REPOS} and {settings.GITHUB_TOKEN}; the other "
+            f"{len(mirrored)} were mirrored and measured"
+        )
+        run.finish_failed(warehouse, message, context.log)
+        raise dg.Failure(description=redact(message))
+    run.finish_loaded(warehouse, context.log)
+
+
+def _repositories(
+    context: dg.AssetExecutionContext, github: GitHubResource
+) -> tuple[list[str] | None, list[str]]:
+    """The repositories to mirror (None: not configured) and the names refused, with why."""
+    if github.repo_list:
+        return github.repo_list, []  # validated when the resource was built
+    if not (github.configured and github.org):
+        return None, []
+    client = github.client(context.log)
+    try:
+        listed = list_repositories(client, github.org)
+    finally:
+        client.close()
+    repos: list[str] = []
+    refused: list[str] = []
+    for repo in listed:
+        try:
+            repos.append(check_repository_name(repo, f"GitHub organization {github.org}"))
+        except RepositoryNameError as error:
+            context.log.error(str(error))
+            refused.append(str(error))
+    return repos, refused
+
+
+def _update_mirrors(
+    context: dg.AssetExecutionContext, github: GitHubResource, home: Path, repos: list[str]
+) -> tuple[dict[str, dict[str, int | str]], list[str]]:
+    """Bring every mirror up to date, a few at a time; (results per repository, failures)."""
+
+    def update(repo: str) -> dict[str, int | str] | GitMirrorError:
+        url = github.clone_url_template.format(repo=repo)
+        try:
+            return update_mirror(home, repo, url, github.token)
+        except GitMirrorError as exc:
+            return exc
+
+    mirrored: dict[str, dict[str, int | str]] = {}
+    failures: list[str] = []
+    with ThreadPoolExecutor(max_workers=_MIRROR_WORKERS) as pool:
+        # map() keeps the repositories' order, so the log reads the same on every run.
+        for repo, outcome in zip(repos, pool.map(update, repos), strict=True):
+            if isinstance(outcome, GitMirrorError):
+                failures.append(str(outcome))
+                context.log.error(str(outcome))
+                continue
+            mirrored[repo] = outcome
+            url = safe_url(github.clone_url_template.format(repo=repo))
+            context.log.info(f"git mirror {repo}: {outcome['action']} from {url}")
+    return mirrored, failures
+
+
+def _measure(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     git_durability: GitDurabilityResource,
+    home: Path,
+    mirrored: set[str],
 ) -> Iterator[dg.MaterializeResult]:
+    """Measure every (merged PR, horizon) that fell due in the mirrored repositories; load it."""
     window = context.partition_time_window
     # Horizons reached by the end of the run's last day (the window's end is exclusive).
     as_of = datetime.combine(window.end.date(), time(0), tzinfo=UTC)
-    home = warehouse.home_path
     by_repo = _merged_pull_requests(warehouse)
     if not by_repo:
-        reason = "git durability: skipped — no merged pull requests in raw_github yet"
-        yield from completed_without_data(context, reason)
+        context.log.info("git durability: no merged pull requests in raw_github yet")
         return
     measured = _already_measured(warehouse)
     patterns = load_exclude_patterns()
     jobs: list[RepositoryJob] = []
     for repo, prs in sorted(by_repo.items()):
-        path = mirror_path(home, repo)
-        if not (path / "HEAD").exists():
-            context.log.warning(f"git durability: no mirror of {repo} at {path}; skipped")
+        if repo not in mirrored:
+            context.log.warning(f"git durability: {repo} has no fresh mirror tonight; not measured")
             continue
+        path = mirror_path(home, repo)
         jobs.append(
             RepositoryJob(
                 repo=repo,

@@ -31,9 +31,15 @@ from orchestration.defs.ingest.arrow import (
     rows_to_table,
     snake_case,
 )
-from orchestration.defs.ingest.common import day_start, in_lists, prefetched, replaced_per
+from orchestration.defs.ingest.common import (
+    SourceNotes,
+    day_start,
+    in_lists,
+    prefetched,
+    replaced_per,
+)
 from orchestration.defs.ingest.github import queries
-from orchestration.lib.http import HttpClient, Log, SourceError, require
+from orchestration.lib.http import CredentialsError, HttpClient, Log, SourceError, require
 
 VENDOR = "GitHub"
 ENDPOINT = "graphql pullRequests"
@@ -412,6 +418,7 @@ def github_source(
     page_size: int = 50,
     log: Log | None = None,
     fetcher: PullRequestFetcher | None = None,
+    notes: SourceNotes | None = None,
 ) -> Any:
     """Pull requests of ``repos`` (or every repository of ``org``) updated during ``days``.
 
@@ -421,6 +428,8 @@ def github_source(
         repos: ``owner/name`` list; empty means all repositories of ``org``.
         page_size: pull requests per full-detail page.
         fetcher: pass one to read its request statistics afterwards (benchmarks).
+        notes: where a repository that cannot be read is reported; the others still load
+            (without it, the first such repository fails the source).
     """
     since = day_start(days[0])
     until = day_start(days[-1] + timedelta(days=1))
@@ -434,12 +443,20 @@ def github_source(
         and the next page downloads while dlt extracts this one (only that thread uses
         ``client``: every table of this source comes from these nodes).
         """
-        nodes = (
-            node
-            for repo in repos or list_repositories(client, org)
-            for node in pr_fetcher.pull_requests(repo, since, until)
-        )
-        yield from prefetched(in_lists(nodes, size=page_size))
+
+        def nodes() -> Iterator[dict[str, Any]]:
+            for repo in repos or list_repositories(client, org):
+                try:
+                    yield from pr_fetcher.pull_requests(repo, since, until)
+                except CredentialsError:
+                    raise  # the token, not the repository: every repository would fail
+                except SourceError as error:
+                    if notes is None:
+                        raise
+                    # A deleted, renamed-away or inaccessible repository fails alone.
+                    notes.item_failed(repo, f"{repo}: {error}")
+
+        yield from prefetched(in_lists(nodes(), size=page_size))
 
     def child(name: str, key: tuple[str, ...], rows: Any, doc: str) -> Any:
         @dlt.transformer(

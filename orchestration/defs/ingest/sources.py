@@ -1,0 +1,316 @@
+"""Every vendor API source of tokenworth, declared once, and the one way each is loaded.
+
+A source is its ``source.py`` (a ``@dlt.source`` that talks HTTP through
+:class:`~orchestration.lib.http.HttpClient`), its staging models, and one :class:`ApiSource`
+line in :data:`SOURCES`. From that line come its Dagster assets (``raw_<name>/<table>`` in group
+``ingest_<name>``), the variables named when it is not configured, its lookback, its row in
+``raw_tokenworth.source_runs`` and its place in ``TOKENWORTH_SOURCES``.
+
+Assets are built with ``dg.multi_asset`` and loaded with dagster-dlt's ``DagsterDltResource.run``
+(row counts, columns, load ids as metadata), not ``@dlt_assets``: that decorator binds resources by
+parameter name, so each source needed its own near-copy of the asset function; here the vendor's
+resource key is data (``required_resource_keys``).
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import dagster as dg
+from dagster_dlt import DagsterDltTranslator
+from dagster_dlt.translator import DltResourceTranslatorData
+from dlt.extract.source import DltSource
+
+from orchestration.defs.ingest.anthropic.source import anthropic_source
+from orchestration.defs.ingest.common import SourceNotes
+from orchestration.defs.ingest.copilot.source import copilot_source
+from orchestration.defs.ingest.cursor.source import cursor_source
+from orchestration.defs.ingest.github.source import github_source
+from orchestration.defs.ingest.openai.source import openai_source
+from orchestration.defs.ingest.status import DISABLED, NOT_CONFIGURED, SourceRun, source_failure
+from orchestration.defs.partitions import window_days
+from orchestration.lib import settings
+from orchestration.lib.http import HttpClient, Log
+
+# DuckDB allows one writer process per file: every asset that writes the warehouse runs in this
+# pool (in-process runs are sequential anyway; the pool also serialises ad-hoc materialisations).
+WAREHOUSE_POOL = "warehouse"
+
+
+@dataclass
+class SourceRequest:
+    """What a source's ``build`` receives for one run."""
+
+    client: HttpClient | None
+    days: list[date]
+    resource: Any  # the vendor's configured Dagster resource
+    log: Log
+    # Where the source notes products the organisation lacks and items that failed.
+    notes: SourceNotes | None = None
+
+
+@dataclass(frozen=True)
+class ApiSource:
+    """One vendor API source: everything the pipeline needs to know about it.
+
+    Attributes:
+        name: ``raw_<name>`` dataset, ``ingest_<name>`` group, ``TOKENWORTH_SOURCES`` entry.
+        vendor: how messages name it ("Anthropic Admin").
+        resource_key: the Dagster resource holding its credential and base URL.
+        description: one line for the UI.
+        lookback_days: days re-read before each partition (the vendor revises recent days;
+            loads replace whole days, so re-reads only ever replace rows).
+        build: the dlt source for a request.
+        missing: the variables still to set, or None when the resource is configured.
+    """
+
+    name: str
+    vendor: str
+    resource_key: str
+    description: str
+    lookback_days: int
+    build: Callable[[SourceRequest], DltSource]
+    missing: Callable[[Any], str | None] = field(repr=False)
+
+
+def _credential(variable: str) -> Callable[[Any], str | None]:
+    return lambda resource: None if resource.configured else variable
+
+
+def _github_missing(resource: Any) -> str | None:
+    if resource.configured and (resource.repo_list or resource.org):
+        return None
+    return (
+        f"{settings.GITHUB_TOKEN} and {settings.TOKENWORTH_GITHUB_ORG} "
+        f"(or {settings.TOKENWORTH_GITHUB_REPOS})"
+    )
+
+
+def _copilot_missing(resource: Any) -> str | None:
+    if resource.configured and resource.org:
+        return None
+    return f"{settings.GITHUB_TOKEN} and {settings.TOKENWORTH_GITHUB_ORG}"
+
+
+SOURCES: tuple[ApiSource, ...] = (
+    ApiSource(
+        name="anthropic",
+        vendor="Anthropic Admin",
+        resource_key="anthropic",
+        description="Anthropic Admin API usage, cost, Claude Code analytics, users and API keys.",
+        # Usage/cost appear within minutes, Claude Code within an hour; cost rows are revised
+        # for about a day.
+        lookback_days=1,
+        build=lambda r: anthropic_source(client=r.client, days=r.days),
+        missing=_credential(settings.ANTHROPIC_ADMIN_API_KEY),
+    ),
+    ApiSource(
+        name="openai",
+        vendor="OpenAI Admin",
+        resource_key="openai",
+        description="OpenAI completions usage (hourly buckets), costs and users.",
+        # Buckets can still change for a few hours after the hour closes.
+        lookback_days=1,
+        build=lambda r: openai_source(client=r.client, days=r.days),
+        missing=_credential(settings.OPENAI_ADMIN_API_KEY),
+    ),
+    ApiSource(
+        name="cursor",
+        vendor="Cursor Admin",
+        resource_key="cursor",
+        description="Cursor members, per-request usage events, daily usage, spend, AI commits.",
+        # Usage is aggregated hourly; events near midnight land after the day closes.
+        lookback_days=1,
+        build=lambda r: cursor_source(client=r.client, days=r.days, notes=r.notes),
+        missing=_credential(settings.CURSOR_ADMIN_API_KEY),
+    ),
+    ApiSource(
+        name="copilot",
+        vendor="GitHub Copilot",
+        resource_key="github",
+        description="GitHub Copilot per-user daily metrics, seats and AI-credit usage.",
+        # Usage-metrics reports arrive with ~2 full UTC days of lag (204 until then).
+        lookback_days=3,
+        build=lambda r: copilot_source(
+            client=r.client, days=r.days, org=r.resource.org, log=r.log, notes=r.notes
+        ),
+        missing=_copilot_missing,
+    ),
+    ApiSource(
+        name="github",
+        vendor="GitHub",
+        resource_key="github",
+        description="Pull requests with commits, reviews, threads, labels, files and timeline.",
+        # The updatedAt watermark's overlap.
+        lookback_days=1,
+        build=lambda r: github_source(
+            client=r.client,
+            days=r.days,
+            repos=r.resource.repo_list,
+            org=r.resource.org,
+            page_size=r.resource.pr_page_size,
+            log=r.log,
+            notes=r.notes,
+        ),
+        missing=_github_missing,
+    ),
+)
+# Sources that are not vendor APIs, named in TOKENWORTH_SOURCES all the same.
+OTHER_SOURCES = ("git", "people")
+
+
+def source_names() -> tuple[str, ...]:
+    return (*(s.name for s in SOURCES), *OTHER_SOURCES)
+
+
+def enabled_sources() -> frozenset[str]:
+    """``TOKENWORTH_SOURCES`` as a set of names; empty when unset (every configured source).
+
+    Raises:
+        ValueError: a name that is no source (the message lists the valid names).
+    """
+    raw = settings.env(settings.TOKENWORTH_SOURCES)
+    names = frozenset(n.strip() for n in raw.split(",") if n.strip())
+    unknown = sorted(names - set(source_names()))
+    if unknown:
+        raise ValueError(
+            f"{settings.TOKENWORTH_SOURCES} names unknown source(s) {', '.join(unknown)}: use a "
+            f"comma-separated subset of {','.join(source_names())}, or unset it for every "
+            "source whose credential is set"
+        )
+    return names
+
+
+class RawTranslator(DagsterDltTranslator):
+    """Asset key ``raw_<source>/<table>``, group ``ingest_<source>``, no upstream stubs."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__()
+        self.source = source
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
+        spec = super().get_asset_spec(data)
+        table = str(data.resource.table_name)
+        return spec.replace_attributes(
+            key=dg.AssetKey([f"raw_{self.source}", table]),
+            group_name=f"ingest_{self.source}",
+            deps=[],
+            # A source that is not configured, or switched off, materialises nothing.
+            skippable=True,
+            description=(data.resource.__doc__ or spec.description or "").strip() or None,
+        ).merge_attributes(kinds={"dlt"})
+
+
+def _described(source: ApiSource) -> DltSource:
+    """The dlt source with no client and one placeholder day: its resources and their hints,
+    which is all the asset specs need (building a dlt source does no I/O; only iterating it
+    does)."""
+    request = SourceRequest(
+        client=None, days=[date(2000, 1, 1)], resource=_Placeholder(), log=_NO_LOG
+    )
+    return source.build(request)
+
+
+class _Placeholder:
+    """Stands in for a vendor resource when only the source's tables are described."""
+
+    configured = False
+    org = ""
+    repo_list: Sequence[str] = ()
+    pr_page_size = 50
+
+
+class _NoLog:
+    def info(self, msg: str, *args: Any) -> None:
+        return None
+
+    def warning(self, msg: str, *args: Any) -> None:
+        return None
+
+
+_NO_LOG = _NoLog()
+
+
+def source_assets(source: ApiSource, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The Dagster assets of one vendor source: one per raw table, one step per run."""
+    translator = RawTranslator(source.name)
+    described = _described(source)
+    specs = [
+        translator.get_asset_spec(DltResourceTranslatorData(resource=resource, pipeline=None))
+        for resource in described.selected_resources.values()
+    ]
+
+    @dg.multi_asset(
+        name=f"raw_{source.name}",
+        specs=specs,
+        description=source.description,
+        partitions_def=partitions,
+        # A range of days is one run per source, not one per day.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        required_resource_keys={"dlt", "warehouse", "sources", source.resource_key},
+        can_subset=True,
+    )
+    def _load(context: dg.AssetExecutionContext) -> Iterator[Any]:
+        yield from run_source(context, source, translator)
+
+    return _load
+
+
+def run_source(
+    context: dg.AssetExecutionContext, source: ApiSource, translator: RawTranslator
+) -> Iterator[Any]:
+    """Load the days of this run into ``raw_<source>``; record what happened in
+    ``raw_tokenworth.source_runs``; skip with one line when not configured or switched off."""
+    resources = context.resources
+    resource = getattr(resources, source.resource_key)
+    days = window_days(context, source.lookback_days)
+    run = SourceRun.start(context, source.name, days)
+    if not resources.sources.is_enabled(source.name):
+        run.finish_skipped(
+            resources.warehouse,
+            DISABLED,
+            f"{source.vendor}: switched off ({settings.TOKENWORTH_SOURCES} does not name "
+            f"{source.name})",
+            context.log,
+        )
+        return
+    missing = source.missing(resource)
+    if missing:
+        run.finish_skipped(
+            resources.warehouse,
+            NOT_CONFIGURED,
+            f"{source.vendor}: skipped — set {missing} to load raw_{source.name}",
+            context.log,
+        )
+        return
+    client = resource.client(context.log)
+    context.log.info(
+        f"{source.vendor}: loading {days[0]}..{days[-1]} into raw_{source.name} "
+        f"(lookback {source.lookback_days} day(s))"
+    )
+    request = SourceRequest(client=client, days=days, resource=resource, log=context.log, notes=run)
+    try:
+        yield from resources.dlt.run(
+            context=context,
+            dlt_source=source.build(request),
+            dlt_pipeline=resources.warehouse.pipeline(source.name),
+            dagster_dlt_translator=translator,
+        )
+    except Exception as exc:
+        failure = source_failure(exc)
+        run.finish_failed(resources.warehouse, failure.description or str(exc), context.log)
+        raise failure from None
+    finally:
+        context.log.info(
+            f"{source.vendor}: {client.stats.requests} HTTP requests, {client.stats.retries} "
+            f"retries, {client.stats.waited_seconds:.1f}s waited"
+        )
+        client.close()
+    if run.failed_items:
+        # What could be read is loaded (and materialised above); the step still fails, by name.
+        message = run.failed_items_message(source.vendor)
+        run.finish_failed(resources.warehouse, message, context.log)
+        raise dg.Failure(description=message)
+    run.finish_loaded(resources.warehouse, context.log)
