@@ -177,8 +177,13 @@ def copilot_source(
 def _seats(client: HttpClient, org: str, snapshot: date) -> Iterator[dict[str, Any]]:
     """Seats of GET /orgs/{org}/copilot/billing/seats, page by page (a seat may repeat)."""
     endpoint = "copilot/billing/seats"
+    per_page = 100
     for page in client.paginate_link_header(
-        f"/orgs/{org}/copilot/billing/seats", endpoint=endpoint, params={"per_page": 100}
+        f"/orgs/{org}/copilot/billing/seats",
+        endpoint=endpoint,
+        params={"per_page": per_page},
+        items_key="seats",
+        limit=per_page,
     ):
         total = page.get("total_seats")
         for seat in require(page, "seats", VENDOR, endpoint):
