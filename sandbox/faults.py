@@ -10,10 +10,12 @@ a row, so a client that retries at least three times always gets through.
 Kinds:
 
 * an HTTP status (``429``, ``500``, ``502``, ``503``…): the vendor's error envelope with that
-  status; ``429`` carries ``Retry-After: 1``;
+  status; ``429`` carries ``Retry-After: 1`` (``retry_after=86400`` asks for longer);
 * ``reset``: the connection is closed (TCP reset) without a response;
 * ``timeout``: the answer is delayed by ``timeout_seconds`` (default 5), then sent in full;
 * ``truncated``: ``Content-Length`` promises the whole body but only half is sent;
+* ``leak``: a 400 whose error message quotes the credential the request carried, as some
+  vendors do ("invalid x-api-key sk-…"): a client must not repeat it in its logs or errors;
 * ``extra``: the response is correct but every record carries unknown extra fields (schema
   drift). It does not fail, so it does not count towards the consecutive cap. ``extra=true``
   adds them to every JSON response instead of a sampled fraction.
@@ -27,7 +29,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-NAMED_KINDS = ("reset", "timeout", "truncated", "extra")
+NAMED_KINDS = ("reset", "timeout", "truncated", "leak", "extra")
 DEFAULT_KINDS = ("429", "500", "502", "reset", "timeout", "truncated")
 
 
@@ -42,6 +44,8 @@ class FaultSpec:
     # Add unknown fields to every JSON response (not just the sampled ones).
     extra: bool = False
     max_consecutive: int = 2
+    # The Retry-After of a 429 fault, in seconds.
+    retry_after: int = 1
 
     @property
     def active(self) -> bool:
@@ -66,7 +70,8 @@ class FaultSpec:
                 if current != "kinds":
                     raise ValueError(
                         f"bad fault spec part {part!r}: expected key=value "
-                        "(keys: rate, kinds, seed, timeout_seconds, extra, max_consecutive)"
+                        "(keys: rate, kinds, seed, timeout_seconds, extra, max_consecutive, "
+                        "retry_after)"
                     )
                 kinds.append(_kind(part))
                 continue
@@ -83,6 +88,8 @@ class FaultSpec:
                 values["timeout_seconds"] = _number(part, value, float, 0.0, None)
             elif key == "max_consecutive":
                 values["max_consecutive"] = _number(part, value, int, 0, None)
+            elif key == "retry_after":
+                values["retry_after"] = _number(part, value, int, 0, None)
             elif key == "extra":
                 if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
                     raise ValueError(f"bad fault spec part {part!r}: extra must be true or false")

@@ -276,8 +276,16 @@ class SandboxServer:
             response = vendor.error(status, f"sandbox fault injection: HTTP {status}")
             vendor.decorate(request, response)
             if status == 429:
-                response.headers["Retry-After"] = "1"
+                response.headers["Retry-After"] = str(self.faults.spec.retry_after)
             self._count(endpoint, status)
+            _send(handler, response)
+            return
+        if fault == "leak":
+            credential = request.headers.get("x-api-key") or request.headers.get("authorization")
+            message = f"sandbox fault injection: invalid request for credential {credential}"
+            response = vendor.error(400, message)
+            vendor.decorate(request, response)
+            self._count(endpoint, 400)
             _send(handler, response)
             return
         if fault == "timeout" and self._stopping.wait(self.fault_timeout_seconds):

@@ -8,7 +8,7 @@ logs one line and skips instead of failing every run; a set credential is always
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import dagster as dg
 import dlt
@@ -30,7 +30,15 @@ def _secret(name: str) -> dg.EnvVar | None:
 
 
 class _ApiResource(dg.ConfigurableResource):
-    """Shared shape of the vendor resources: a secret, a base URL and HTTP tunables."""
+    """Shared shape of the vendor resources: a secret, a base URL and HTTP tunables.
+
+    ``client(log, deadline=None)`` builds the source's :class:`HttpClient`; ``deadline`` is a
+    ``time.monotonic()`` instant after which no request or wait starts (the run's time limit).
+    A base URL that is not ``https://`` (``http://`` only on loopback) fails there, naming
+    ``BASE_URL_VARIABLE``.
+    """
+
+    BASE_URL_VARIABLE: ClassVar[str]
 
     base_url: str
     timeout_seconds: float = 60.0
@@ -43,13 +51,15 @@ class _ApiResource(dg.ConfigurableResource):
 class AnthropicAdminResource(_ApiResource):
     """Anthropic Admin API (usage, cost, Claude Code analytics, users, API keys)."""
 
+    BASE_URL_VARIABLE = settings.TOKENWORTH_ANTHROPIC_BASE_URL
+
     api_key: str | None = None
 
     @property
     def configured(self) -> bool:
         return bool(self.api_key)
 
-    def client(self, log: Log) -> HttpClient:
+    def client(self, log: Log, deadline: float | None = None) -> HttpClient:
         return HttpClient(
             vendor="Anthropic Admin",
             credential_variable=settings.ANTHROPIC_ADMIN_API_KEY,
@@ -57,6 +67,8 @@ class AnthropicAdminResource(_ApiResource):
             headers={"x-api-key": self.api_key or "", "anthropic-version": _ANTHROPIC_VERSION},
             timeout_seconds=self.timeout_seconds,
             policy=self._policy(),
+            base_url_variable=self.BASE_URL_VARIABLE,
+            deadline=deadline,
             log=log,
         )
 
@@ -64,13 +76,15 @@ class AnthropicAdminResource(_ApiResource):
 class OpenAIAdminResource(_ApiResource):
     """OpenAI Administration API (usage, costs, users)."""
 
+    BASE_URL_VARIABLE = settings.TOKENWORTH_OPENAI_BASE_URL
+
     api_key: str | None = None
 
     @property
     def configured(self) -> bool:
         return bool(self.api_key)
 
-    def client(self, log: Log) -> HttpClient:
+    def client(self, log: Log, deadline: float | None = None) -> HttpClient:
         return HttpClient(
             vendor="OpenAI Admin",
             credential_variable=settings.OPENAI_ADMIN_API_KEY,
@@ -78,6 +92,8 @@ class OpenAIAdminResource(_ApiResource):
             headers={"Authorization": f"Bearer {self.api_key or ''}"},
             timeout_seconds=self.timeout_seconds,
             policy=self._policy(),
+            base_url_variable=self.BASE_URL_VARIABLE,
+            deadline=deadline,
             log=log,
         )
 
@@ -85,13 +101,15 @@ class OpenAIAdminResource(_ApiResource):
 class CursorAdminResource(_ApiResource):
     """Cursor Admin API: HTTP Basic auth with the key as user name and an empty password."""
 
+    BASE_URL_VARIABLE = settings.TOKENWORTH_CURSOR_BASE_URL
+
     api_key: str | None = None
 
     @property
     def configured(self) -> bool:
         return bool(self.api_key)
 
-    def client(self, log: Log) -> HttpClient:
+    def client(self, log: Log, deadline: float | None = None) -> HttpClient:
         return HttpClient(
             vendor="Cursor Admin",
             credential_variable=settings.CURSOR_ADMIN_API_KEY,
@@ -99,12 +117,16 @@ class CursorAdminResource(_ApiResource):
             auth=(self.api_key or "", ""),
             timeout_seconds=self.timeout_seconds,
             policy=self._policy(),
+            base_url_variable=self.BASE_URL_VARIABLE,
+            deadline=deadline,
             log=log,
         )
 
 
 class GitHubResource(_ApiResource):
     """GitHub REST + GraphQL (pull requests, Copilot) and the git clone URL template."""
+
+    BASE_URL_VARIABLE = settings.TOKENWORTH_GITHUB_API_URL
 
     token: str | None = None
     org: str = ""
@@ -121,7 +143,7 @@ class GitHubResource(_ApiResource):
     def repo_list(self) -> list[str]:
         return [r.strip() for r in self.repos.split(",") if r.strip()]
 
-    def client(self, log: Log) -> HttpClient:
+    def client(self, log: Log, deadline: float | None = None) -> HttpClient:
         return HttpClient(
             vendor="GitHub",
             credential_variable=settings.GITHUB_TOKEN,
@@ -133,6 +155,8 @@ class GitHubResource(_ApiResource):
             },
             timeout_seconds=self.timeout_seconds,
             policy=self._policy(),
+            base_url_variable=self.BASE_URL_VARIABLE,
+            deadline=deadline,
             github_rate_limits=True,
             log=log,
         )

@@ -12,6 +12,7 @@ import pytest
 from orchestration.defs.ingest.common import day_bounds_ms_inclusive
 from orchestration.defs.ingest.cursor.source import CHUNK_EVENTS, events_by_day, fetch_events
 from orchestration.defs.resources import CursorAdminResource
+from orchestration.lib.http import Pages
 
 QUIET_DAYS = 20
 
@@ -56,6 +57,9 @@ class _ShiftingEventsApi:
             self.events += [{"timestamp": str(start + i), "model": "m"} for i in range(n)]
         self.range_total_off_by = range_total_off_by
         self.ranges: list[tuple[int, int, int]] = []  # (start ms, end ms, page)
+
+    def pages(self, endpoint: str, **kw: Any) -> Pages:
+        return Pages("Cursor Admin", endpoint, **kw)  # the real client's paging guard
 
     def post_json(self, path: str, *, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
         start, end, page, size = body["startDate"], body["endDate"], body["page"], body["pageSize"]

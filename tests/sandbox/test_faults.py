@@ -245,6 +245,28 @@ def test_status_faults_use_the_vendor_envelope_and_stop_after_two(world: Any) ->
         server.stop()
 
 
+def test_a_long_retry_after_is_asked_for_when_configured(world: Any) -> None:
+    assert FaultSpec.parse("rate=1,kinds=429,retry_after=86400").retry_after == 86400
+    server = serve(world, faults="rate=1,kinds=429,retry_after=86400")
+    try:
+        assert anthropic_users(server).headers["Retry-After"] == "86400"
+    finally:
+        server.stop()
+
+
+def test_leak_quotes_the_credential_in_a_400(world: Any) -> None:
+    server = serve(world, faults="rate=1,kinds=leak")
+    try:
+        r = anthropic_users(server)
+        assert r.status_code == 400
+        assert r.json()["error"]["message"] == (
+            f"sandbox fault injection: invalid request for credential {server.anthropic_admin_key}"
+        )
+        assert server.stats()["faults"] == {"leak": 1}
+    finally:
+        server.stop()
+
+
 def test_reset_closes_the_connection_without_an_answer(world: Any) -> None:
     server = serve(world, faults="rate=1,kinds=reset")
     try:

@@ -28,7 +28,13 @@ from orchestration.defs.ingest.copilot.source import copilot_source
 from orchestration.defs.ingest.cursor.source import cursor_source
 from orchestration.defs.ingest.github.source import github_source
 from orchestration.defs.ingest.openai.source import openai_source
-from orchestration.defs.ingest.status import DISABLED, NOT_CONFIGURED, SourceRun, source_failure
+from orchestration.defs.ingest.status import (
+    DISABLED,
+    NOT_CONFIGURED,
+    SourceRun,
+    run_deadline,
+    source_failure,
+)
 from orchestration.defs.partitions import window_days
 from orchestration.lib import settings
 from orchestration.lib.http import HttpClient, Log
@@ -285,7 +291,8 @@ def run_source(
             context.log,
         )
         return
-    client = resource.client(context.log)
+    deadline = run_deadline(context, resources.sources.run_timeout_seconds)
+    client = resource.client(context.log, deadline=deadline)
     context.log.info(
         f"{source.vendor}: loading {days[0]}..{days[-1]} into raw_{source.name} "
         f"(lookback {source.lookback_days} day(s))"

@@ -13,6 +13,7 @@ without SQL, go through dlt, which creates the table.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -121,6 +122,14 @@ class SourceRun:
         """Record a skip; logged as a warning unless switched off or ``expected`` (optional)."""
         (log.info if expected or status == DISABLED else log.warning)(message)
         record(warehouse, [self._row(status, message)], log)
+
+
+def run_deadline(context: dg.AssetExecutionContext, timeout_seconds: float) -> float:
+    """The ``time.monotonic()`` instant by which this run's extraction must end: the run's start
+    plus ``TOKENWORTH_RUN_TIMEOUT_SECONDS`` (the same instant for every step of the run)."""
+    record_ = context.instance.get_run_record_by_id(context.run_id)
+    started = (record_.start_time if record_ else None) or time.time()
+    return time.monotonic() + (started + timeout_seconds - time.time())
 
 
 def record(warehouse: Any, rows: list[dict[str, Any]], log: Any) -> None:

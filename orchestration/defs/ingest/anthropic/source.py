@@ -55,29 +55,34 @@ def _bucketed(
     client: HttpClient, path: str, endpoint: str, params: list[tuple[str, Any]]
 ) -> Iterator[dict[str, Any]]:
     """Every time bucket of a report, following ``next_page`` (floats parsed exactly)."""
+    pages = client.pages(endpoint, limit=dict(params).get("limit"))
     page: str | None = None
     while True:
         query = params + ([("page", page)] if page else [])
         body = client.get_json(f"{ROOT}{path}", endpoint=endpoint, params=query, decimals=True)
-        yield from require(body, "data", VENDOR, endpoint)
+        yield from pages.received(require(body, "data", VENDOR, endpoint))
         if not body.get("has_more"):
             return
-        page = require(body, "next_page", VENDOR, endpoint)
+        page = pages.follow(require(body, "next_page", VENDOR, endpoint))
 
 
 def _listed(client: HttpClient, path: str, endpoint: str) -> Iterator[dict[str, Any]]:
     """Every item of an id-cursor list endpoint (``after_id`` = previous ``last_id``)."""
+    limit = 1000
+    pages = client.pages(endpoint, limit=limit)
     after: str | None = None
     while True:
-        params: list[tuple[str, Any]] = [("limit", 1000)] + ([("after_id", after)] if after else [])
+        params: list[tuple[str, Any]] = [("limit", limit)]
+        if after:
+            params.append(("after_id", after))
         body = client.get_json(f"{ROOT}{path}", endpoint=endpoint, params=params)
-        items = require(body, "data", VENDOR, endpoint)
+        items = pages.received(require(body, "data", VENDOR, endpoint))
         for item in items:
             require(item, "id", VENDOR, endpoint)
             yield item
         if not body.get("has_more") or not items:
             return
-        after = body.get("last_id") or items[-1]["id"]
+        after = pages.follow(body.get("last_id") or items[-1]["id"])
 
 
 @dlt.source(name="anthropic")
@@ -359,22 +364,24 @@ _ACTOR_HINTS = columns(
 def _claude_code_records(client: HttpClient, days: list[date]) -> Iterator[dict[str, Any]]:
     """Every Claude Code record of ``days``: one request series per day (no range parameter)."""
     endpoint = "usage_report/claude_code"
+    limit = 1000
     for day in days:
+        pages = client.pages(endpoint, limit=limit)
         page: str | None = None
         while True:
-            params: list[tuple[str, Any]] = [("starting_at", day.isoformat()), ("limit", 1000)]
+            params: list[tuple[str, Any]] = [("starting_at", day.isoformat()), ("limit", limit)]
             if page:
                 params.append(("page", page))
             body = client.get_json(
                 f"{ROOT}/usage_report/claude_code", endpoint=endpoint, params=params, decimals=True
             )
-            for record in require(body, "data", VENDOR, endpoint):
+            for record in pages.received(require(body, "data", VENDOR, endpoint)):
                 require(record, "date", VENDOR, endpoint)
                 require(record, "actor", VENDOR, endpoint)
                 yield record
             if not body.get("has_more"):
                 break
-            page = require(body, "next_page", VENDOR, endpoint)
+            page = pages.follow(require(body, "next_page", VENDOR, endpoint))
 
 
 def _actor_columns(record: dict[str, Any]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ from orchestration.defs.ingest.common import (
     yields_lists,
     yields_tables,
 )
-from orchestration.lib.http import HttpClient, Log, require
+from orchestration.lib.http import HttpClient, Log, UnavailableError, require
 
 VENDOR = "GitHub Copilot"
 # What GitHub answers for a product the organisation does not have (no licence, policy off,
@@ -100,15 +100,19 @@ def copilot_source(
     def user_day_metrics() -> Iterator[dict[str, Any]]:
         """Per user per day activity from the users-1-day report (NDJSON downloads)."""
         for day in days:
-            status, _, body = client.request(
-                "GET",
-                f"/orgs/{org}/copilot/metrics/reports/users-1-day",
-                endpoint=USERS_REPORT,
-                params={"day": day.isoformat()},
-                allow_statuses=(204, *NOT_AVAILABLE_STATUSES),
-            )
-            if status in NOT_AVAILABLE_STATUSES:
-                noted.product_not_available("usage_metrics", _not_available(USERS_REPORT, status))
+            try:
+                status, _, body = client.request(
+                    "GET",
+                    f"/orgs/{org}/copilot/metrics/reports/users-1-day",
+                    endpoint=USERS_REPORT,
+                    params={"day": day.isoformat()},
+                    allow_statuses=(204,),
+                    unavailable=NOT_AVAILABLE_STATUSES,
+                )
+            except UnavailableError as error:
+                noted.product_not_available(
+                    "usage_metrics", _not_available(USERS_REPORT, error.status)
+                )
                 return
             if status == 204 or body is None:
                 log.info(f"{VENDOR}: users-1-day report for {day} is not available yet (204)")
@@ -167,16 +171,18 @@ def copilot_source(
         """AI-credit usage per day by product, SKU and model, in dollars."""
         endpoint = "settings/billing/ai_credit/usage"
         for day in days:
-            status, _, body = client.request(
-                "GET",
-                f"/organizations/{org}/settings/billing/ai_credit/usage",
-                endpoint=endpoint,
-                params={"year": day.year, "month": day.month, "day": day.day},
-                decimals=True,
-                allow_statuses=NOT_AVAILABLE_STATUSES,
-            )
-            if status in NOT_AVAILABLE_STATUSES:
-                noted.product_not_available("ai_credit_billing", _not_available(endpoint, status))
+            try:
+                body = client.get_json(
+                    f"/organizations/{org}/settings/billing/ai_credit/usage",
+                    endpoint=endpoint,
+                    params={"year": day.year, "month": day.month, "day": day.day},
+                    decimals=True,
+                    unavailable=NOT_AVAILABLE_STATUSES,
+                )
+            except UnavailableError as error:
+                noted.product_not_available(
+                    "ai_credit_billing", _not_available(endpoint, error.status)
+                )
                 return
             for item in require(body, "usageItems", VENDOR, endpoint):
                 require(item, "netAmount", VENDOR, endpoint)
@@ -211,19 +217,21 @@ def _seats(
 ) -> Iterator[dict[str, Any]]:
     """Seats of GET /orgs/{org}/copilot/billing/seats, page by page (a seat may repeat)."""
     endpoint = "copilot/billing/seats"
-    status, _, _ = client.request(
-        "GET",
+    per_page = 100
+    pages = client.paginate_link_header(
         f"/orgs/{org}/copilot/billing/seats",
         endpoint=endpoint,
-        params={"per_page": 1},
-        allow_statuses=NOT_AVAILABLE_STATUSES,
+        params={"per_page": per_page},
+        items_key="seats",
+        limit=per_page,
+        unavailable=NOT_AVAILABLE_STATUSES,
     )
-    if status in NOT_AVAILABLE_STATUSES:
-        notes.product_not_available("seats", _not_available(endpoint, status))
+    try:
+        first = next(pages, None)
+    except UnavailableError as error:
+        notes.product_not_available("seats", _not_available(endpoint, error.status))
         return
-    for page in client.paginate_link_header(
-        f"/orgs/{org}/copilot/billing/seats", endpoint=endpoint, params={"per_page": 100}
-    ):
+    for page in (first, *pages) if first is not None else ():
         total = page.get("total_seats")
         for seat in require(page, "seats", VENDOR, endpoint):
             assignee = require(seat, "assignee", VENDOR, endpoint)

@@ -162,6 +162,7 @@ def fetch_events(
     start_ms, _ = day_bounds_ms_inclusive(first)
     _, end_ms = day_bounds_ms_inclusive(last)
     events: list[dict[str, Any]] = []
+    pages = client.pages(EVENTS, limit=PAGE_SIZE, numbered=True)
     page, total = 1, 0
     while True:
         body = client.post_json(
@@ -169,7 +170,7 @@ def fetch_events(
             endpoint=EVENTS,
             body={"startDate": start_ms, "endDate": end_ms, "page": page, "pageSize": PAGE_SIZE},
         )
-        page_events = require(body, "usageEvents", VENDOR, EVENTS)
+        page_events = pages.received(require(body, "usageEvents", VENDOR, EVENTS))
         total = int(body.get("totalUsageEventsCount") or 0)
         if page == 1 and give_up_above is not None and total > give_up_above:
             return None
@@ -255,10 +256,7 @@ def cursor_source(
     @yields_lists
     def members() -> Iterator[dict[str, Any]]:
         """Team members (GET /teams/members); email is the join key to the other tables."""
-        body = client.get_json("/teams/members", endpoint="teams/members")
-        for member in require(body, "teamMembers", VENDOR, "teams/members"):
-            require(member, "email", VENDOR, "teams/members")
-            yield member
+        yield from _members(client)
 
     @dlt.resource(
         name="daily_usage",
@@ -345,11 +343,24 @@ def cursor_source(
     return [members, daily_usage, usage_events, spend, ai_code_commits]
 
 
+def _members(client: HttpClient) -> Iterator[dict[str, Any]]:
+    """Rows of GET /teams/members (one answer, not paginated)."""
+    body = client.get_json("/teams/members", endpoint="teams/members")
+    members = require(body, "teamMembers", VENDOR, "teams/members")
+    for member in client.pages("teams/members").received(members):
+        require(member, "email", VENDOR, "teams/members")
+        yield member
+
+
 def _daily_usage(client: HttpClient, days: Sequence[date]) -> Iterator[dict[str, Any]]:
-    """Rows of POST /teams/daily-usage-data for ``days``, page by page (a row may repeat)."""
+    """Rows of POST /teams/daily-usage-data for ``days``, page by page (a row may repeat).
+
+    ``pageSize`` counts users, and a page holds a row per user and day: no row limit applies.
+    """
     for first, last in chunks(days, MAX_RANGE_DAYS):
         start_ms, _ = day_bounds_ms_inclusive(first)
         _, end_ms = day_bounds_ms_inclusive(last)
+        pages = client.pages(DAILY, numbered=True)
         page = 1
         while True:
             body = client.post_json(
@@ -363,35 +374,39 @@ def _daily_usage(client: HttpClient, days: Sequence[date]) -> Iterator[dict[str,
                 },
                 decimals=True,
             )
-            for row in require(body, "data", VENDOR, DAILY):
+            rows = pages.received(require(body, "data", VENDOR, DAILY))
+            for row in rows:
                 require(row, "userId", VENDOR, DAILY)
                 require(row, "day", VENDOR, DAILY)
                 yield row
             pagination = body.get("pagination") or {}
-            if not pagination.get("hasNextPage"):
+            if not pagination.get("hasNextPage") or not rows:
                 break
             page += 1
 
 
 def _spend(client: HttpClient, snapshot: date) -> Iterator[dict[str, Any]]:
     """Rows of POST /teams/spend, page by page (a row may repeat)."""
+    page_size = 100
+    pages = client.pages("teams/spend", limit=page_size, numbered=True)
     page = 1
     while True:
         body = client.post_json(
             "/teams/spend",
             endpoint="teams/spend",
-            body={"page": page, "pageSize": 100},
+            body={"page": page, "pageSize": page_size},
             decimals=True,
         )
         cycle_start = body.get("subscriptionCycleStart")
-        for row in require(body, "teamMemberSpend", VENDOR, "teams/spend"):
+        rows = pages.received(require(body, "teamMemberSpend", VENDOR, "teams/spend"))
+        for row in rows:
             require(row, "userId", VENDOR, "teams/spend")
             yield {
                 "snapshot_date": snapshot,
                 "subscription_cycle_start_ms": cycle_start,
                 **row,
             }
-        if page >= int(body.get("totalPages") or 1):
+        if page >= int(body.get("totalPages") or 1) or not rows:
             break
         page += 1
 
@@ -402,6 +417,7 @@ def _ai_code_commits(
     """Every AI code commit of ``days`` by commit time, or none if the plan lacks the API."""
     wanted = set(days)
     for first, last in chunks(days, MAX_RANGE_DAYS):
+        pages = client.pages(AI_COMMITS, limit=PAGE_SIZE, numbered=True)
         page = 1
         while True:
             status, _, body = client.request(
@@ -425,7 +441,7 @@ def _ai_code_commits(
                     "sessions get no repository or branch, so none is attributed by branch",
                 )
                 return
-            items = require(body, "items", VENDOR, AI_COMMITS)
+            items = pages.received(require(body, "items", VENDOR, AI_COMMITS))
             for item in items:
                 require(item, "commitHash", VENDOR, AI_COMMITS)
                 committed = str(require(item, "commitTs", VENDOR, AI_COMMITS))

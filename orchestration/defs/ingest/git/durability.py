@@ -46,7 +46,13 @@ from orchestration.defs.ingest.git.mirrors import (
 )
 from orchestration.defs.ingest.github.source import list_repositories
 from orchestration.defs.ingest.sources import WAREHOUSE_POOL
-from orchestration.defs.ingest.status import DISABLED, NOT_CONFIGURED, SourceRun, source_failure
+from orchestration.defs.ingest.status import (
+    DISABLED,
+    NOT_CONFIGURED,
+    SourceRun,
+    run_deadline,
+    source_failure,
+)
 from orchestration.defs.partitions import window_days
 from orchestration.defs.resources import (
     GitDurabilityResource,
@@ -223,8 +229,9 @@ def _run(
         message = f"git: switched off ({settings.TOKENWORTH_SOURCES} does not name {SOURCE})"
         run.finish_skipped(warehouse, DISABLED, message, context.log)
         return
+    deadline = run_deadline(context, sources.run_timeout_seconds)
     try:
-        repos, failures = _repositories(context, github)
+        repos, failures = _repositories(context, github, deadline)
     except Exception as exc:
         failure = source_failure(exc)
         run.finish_failed(warehouse, failure.description or str(exc), context.log)
@@ -237,7 +244,7 @@ def _run(
         run.finish_skipped(warehouse, NOT_CONFIGURED, message, context.log)
         return
     home = warehouse.home_path
-    mirrored, mirror_failures = _update_mirrors(context, github, home, repos)
+    mirrored, mirror_failures = _update_mirrors(context, github, home, repos, deadline)
     failures += mirror_failures
     if not failures:
         yield dg.MaterializeResult(
@@ -265,14 +272,14 @@ def _run(
 
 
 def _repositories(
-    context: dg.AssetExecutionContext, github: GitHubResource
+    context: dg.AssetExecutionContext, github: GitHubResource, deadline: float
 ) -> tuple[list[str] | None, list[str]]:
     """The repositories to mirror (None: not configured) and the names refused, with why."""
     if github.repo_list:
         return github.repo_list, []  # validated when the resource was built
     if not (github.configured and github.org):
         return None, []
-    client = github.client(context.log)
+    client = github.client(context.log, deadline=deadline)
     try:
         listed = list_repositories(client, github.org)
     finally:
@@ -289,14 +296,18 @@ def _repositories(
 
 
 def _update_mirrors(
-    context: dg.AssetExecutionContext, github: GitHubResource, home: Path, repos: list[str]
+    context: dg.AssetExecutionContext,
+    github: GitHubResource,
+    home: Path,
+    repos: list[str],
+    deadline: float,
 ) -> tuple[dict[str, dict[str, int | str]], list[str]]:
     """Bring every mirror up to date, a few at a time; (results per repository, failures)."""
 
     def update(repo: str) -> dict[str, int | str] | GitMirrorError:
         url = github.clone_url_template.format(repo=repo)
         try:
-            return update_mirror(home, repo, url, github.token)
+            return update_mirror(home, repo, url, github.token, deadline)
         except GitMirrorError as exc:
             return exc
 

@@ -13,6 +13,7 @@ import base64
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 from orchestration.lib.redact import redact
@@ -77,7 +78,21 @@ def _git_env(url: str, token: str | None) -> dict[str, str]:
     return env
 
 
-def _run_git(args: list[str], env: dict[str, str], repo: str, cwd: Path | None = None) -> str:
+def _run_git(
+    args: list[str],
+    env: dict[str, str],
+    repo: str,
+    cwd: Path | None = None,
+    deadline: float | None = None,
+) -> str:
+    timeout = float(_GIT_TIMEOUT_SECONDS)
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.monotonic())
+        if timeout <= 0:
+            raise GitMirrorError(
+                f"git {args[0]} of {repo} not started: run deadline reached "
+                "(TOKENWORTH_RUN_TIMEOUT_SECONDS)"
+            )
     try:
         done = subprocess.run(
             ["git", *args],
@@ -85,7 +100,7 @@ def _run_git(args: list[str], env: dict[str, str], repo: str, cwd: Path | None =
             env=env,
             capture_output=True,
             text=True,
-            timeout=_GIT_TIMEOUT_SECONDS,
+            timeout=timeout,
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -108,22 +123,29 @@ def first_error_line(output: str) -> str:
     return redact((errors or lines or ["(no output)"])[0])[:300]
 
 
-def update_mirror(home: Path, repo: str, url: str, token: str | None) -> dict[str, int | str]:
-    """Clone ``url`` as a mirror (first time) or fetch everything with pruning."""
+def update_mirror(
+    home: Path, repo: str, url: str, token: str | None, deadline: float | None = None
+) -> dict[str, int | str]:
+    """Clone ``url`` as a mirror (first time) or fetch everything with pruning; no git command
+    runs past ``deadline`` (a ``time.monotonic()`` instant)."""
     path = mirror_path(home, repo)
     env = _git_env(url, token)
+
+    def git(args: list[str], cwd: Path | None = None) -> str:
+        return _run_git(args, env, repo, cwd=cwd, deadline=deadline)
+
     if not (path / "HEAD").exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        _run_git(["clone", "--mirror", "--quiet", url, str(path)], env, repo)
+        git(["clone", "--mirror", "--quiet", url, str(path)])
         action = "cloned"
     else:
         # The clone URL may change (e.g. a new template); keep the remote in step.
-        _run_git(["remote", "set-url", "origin", url], env, repo, cwd=path)
+        git(["remote", "set-url", "origin", url], cwd=path)
         action = "updated"
     # Make sure PR heads are fetched even for a mirror created by other means.
-    _run_git(["config", "--replace-all", "remote.origin.fetch", "+refs/*:refs/*"], env, repo, path)
-    _run_git(["remote", "update", "--prune"], env, repo, cwd=path)
-    refs = _run_git(["for-each-ref", "--format=%(refname)"], env, repo, cwd=path).split()
+    git(["config", "--replace-all", "remote.origin.fetch", "+refs/*:refs/*"], cwd=path)
+    git(["remote", "update", "--prune"], cwd=path)
+    refs = git(["for-each-ref", "--format=%(refname)"], cwd=path).split()
     return {
         "action": action,
         "refs": len(refs),

@@ -39,7 +39,7 @@ from orchestration.defs.ingest.common import (
     replaced_per,
 )
 from orchestration.defs.ingest.github import queries
-from orchestration.lib.http import CredentialsError, HttpClient, Log, SourceError, require
+from orchestration.lib.http import CredentialsError, HttpClient, Log, Pages, SourceError, require
 
 VENDOR = "GitHub"
 ENDPOINT = "graphql pullRequests"
@@ -69,6 +69,7 @@ def _parse_ts(value: str) -> datetime:
 def list_repositories(client: HttpClient, org: str) -> list[str]:
     """Every non-archived repository of ``org`` (``owner/name``)."""
     repos: list[str] = []
+    pages = client.pages("graphql organization", limit=100)  # repositories(first: 100)
     cursor: str | None = None
     while True:
         data = client.graphql(
@@ -85,10 +86,11 @@ def list_repositories(client: HttpClient, org: str) -> list[str]:
                 "TOKENWORTH_GITHUB_ORG and GITHUB_TOKEN",
             )
         conn = organization["repositories"]
-        repos.extend(n["nameWithOwner"] for n in conn["nodes"] if n and not n.get("isArchived"))
+        nodes = pages.received(conn["nodes"] or [])
+        repos.extend(n["nameWithOwner"] for n in nodes if n and not n.get("isArchived"))
         if not conn["pageInfo"]["hasNextPage"]:
             return repos
-        cursor = conn["pageInfo"]["endCursor"]
+        cursor = pages.follow(conn["pageInfo"]["endCursor"])
 
 
 class PullRequestFetcher:
@@ -110,6 +112,8 @@ class PullRequestFetcher:
         self, owner: str, name: str, until: datetime, cursor: str | None = None
     ) -> tuple[str | None, bool]:
         """Cursor just before the first PR with ``updatedAt < until`` (False: none exists)."""
+        pages = self.client.pages("graphql scan", limit=100)  # pullRequests(first: 100)
+        pages.follow(cursor)
         while True:
             self.stats.scan_requests += 1
             data = self._graphql(
@@ -122,19 +126,20 @@ class PullRequestFetcher:
                 )
             conn = repo["pullRequests"]
             previous = cursor
-            for edge in conn["edges"] or []:
+            for edge in pages.received(conn["edges"] or []):
                 if _parse_ts(edge["node"]["updatedAt"]) < until:
                     return previous, True
                 previous = edge["cursor"]
             if not conn["pageInfo"]["hasNextPage"]:
                 return None, False
-            cursor = conn["pageInfo"]["endCursor"]
+            cursor = pages.follow(conn["pageInfo"]["endCursor"])
 
     def pull_requests(
         self, repo: str, since: datetime, until: datetime
     ) -> Iterator[dict[str, Any]]:
         """Complete PR nodes of ``repo`` with ``since <= updatedAt < until``."""
         owner, name = repo.split("/", 1)
+        pages = self.client.pages(ENDPOINT, limit=self.page_size)
         cursor: str | None = None
         probing = True
         while True:
@@ -150,7 +155,7 @@ class PullRequestFetcher:
                     VENDOR, "graphql repository", f"GitHub repository {repo} not found"
                 )
             conn = repository["pullRequests"]
-            nodes = conn["nodes"] or []
+            nodes = pages.received(conn["nodes"] or [])
             if probing:
                 probing = False
                 # The nightly window (yesterday) starts on the first page, so no scan is
@@ -180,17 +185,28 @@ class PullRequestFetcher:
                 yield {"repo": repo, **node}
             if done or not conn["pageInfo"]["hasNextPage"]:
                 return
-            cursor = conn["pageInfo"]["endCursor"]
+            cursor = pages.follow(conn["pageInfo"]["endCursor"])
 
     def _complete(self, nodes: list[dict[str, Any]]) -> None:
         """Fetch every overflowing nested page, appending nodes in place."""
         by_id = {n["id"]: n for n in nodes}
         pending: list[tuple[str, str, str]] = []  # (pr id, connection, cursor)
+        # One guard per connection of each pull request: each is a listing of its own.
+        guards: dict[tuple[str, str], Pages] = {}
+
+        def follow(pr_id: str, conn_name: str, cursor: str) -> None:
+            guard = guards.get((pr_id, conn_name))
+            if guard is None:
+                endpoint = f"graphql follow-up ({conn_name} of pull request {pr_id})"
+                limit = queries.NESTED_FIRST[conn_name]
+                guard = guards[(pr_id, conn_name)] = self.client.pages(endpoint, limit=limit)
+            pending.append((pr_id, conn_name, guard.follow(cursor)))
+
         for node in nodes:
             for conn_name in queries.NESTED_FIRST:
                 conn = node.get(conn_name)
                 if conn and conn["pageInfo"]["hasNextPage"]:
-                    pending.append((node["id"], conn_name, conn["pageInfo"]["endCursor"]))
+                    follow(node["id"], conn_name, conn["pageInfo"]["endCursor"])
         while pending:
             batch, pending = pending[:FOLLOW_UP_BATCH], pending[FOLLOW_UP_BATCH:]
             variables: dict[str, Any] = {}
@@ -211,9 +227,9 @@ class PullRequestFetcher:
                         f"GitHub graphql follow-up: {conn_name} of pull request {pr_id} is missing",
                     )
                 target = by_id[pr_id][conn_name]
-                target["nodes"].extend(page["nodes"] or [])
+                target["nodes"].extend(guards[(pr_id, conn_name)].received(page["nodes"] or []))
                 if page["pageInfo"]["hasNextPage"]:
-                    pending.append((pr_id, conn_name, page["pageInfo"]["endCursor"]))
+                    follow(pr_id, conn_name, page["pageInfo"]["endCursor"])
 
 
 def _login(actor: dict[str, Any] | None) -> str | None:

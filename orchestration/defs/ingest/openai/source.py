@@ -45,14 +45,33 @@ COSTS_GROUPS = ("line_item", "project_id")
 def _buckets(
     client: HttpClient, path: str, endpoint: str, params: list[tuple[str, Any]]
 ) -> Iterator[dict[str, Any]]:
+    """Every time bucket of a report, following ``next_page`` (floats parsed exactly)."""
+    pages = client.pages(endpoint, limit=dict(params).get("limit"))
     page: str | None = None
     while True:
         query = params + ([("page", page)] if page else [])
         body = client.get_json(f"{ROOT}{path}", endpoint=endpoint, params=query, decimals=True)
-        yield from require(body, "data", VENDOR, endpoint)
+        yield from pages.received(require(body, "data", VENDOR, endpoint))
         if not body.get("has_more"):
             return
-        page = require(body, "next_page", VENDOR, endpoint)
+        page = pages.follow(require(body, "next_page", VENDOR, endpoint))
+
+
+def _users(client: HttpClient) -> Iterator[dict[str, Any]]:
+    """Every organisation user, following the ``after`` cursor (the previous ``last_id``)."""
+    limit = 100
+    pages = client.pages("users", limit=limit)
+    after: str | None = None
+    while True:
+        params: list[tuple[str, Any]] = [("limit", limit)] + ([("after", after)] if after else [])
+        body = client.get_json(f"{ROOT}/users", endpoint="users", params=params)
+        items = pages.received(require(body, "data", VENDOR, "users"))
+        for item in items:
+            require(item, "id", VENDOR, "users")
+            yield item
+        if not body.get("has_more") or not items:
+            return
+        after = pages.follow(body.get("last_id") or items[-1]["id"])
 
 
 def _bucket_columns(bucket: dict[str, Any], endpoint: str) -> dict[str, Any]:
@@ -163,17 +182,7 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
     @yields_lists
     def users() -> Iterator[dict[str, Any]]:
         """Organisation users (maps usage ``user_id`` to email)."""
-        after: str | None = None
-        while True:
-            params: list[tuple[str, Any]] = [("limit", 100)] + ([("after", after)] if after else [])
-            body = client.get_json(f"{ROOT}/users", endpoint="users", params=params)
-            items = require(body, "data", VENDOR, "users")
-            for item in items:
-                require(item, "id", VENDOR, "users")
-                yield item
-            if not body.get("has_more") or not items:
-                return
-            after = body.get("last_id") or items[-1]["id"]
+        yield from _users(client)
 
     return [completions_usage, costs, users]
 
