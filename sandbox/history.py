@@ -111,22 +111,6 @@ class LineFactory:
         return lines
 
 
-class RepoFiles:
-    """The default branch's files, plus the hashing needed to turn changes into commits."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, list[Line]] = {}
-        self.tip: Commit | None = None
-        # path -> blob oid of the current content, kept in step with ``files``.
-        self._blobs: dict[str, str] = {}
-
-    def snapshot(self) -> dict[str, list[Line]]:
-        return {path: list(lines) for path, lines in self.files.items()}
-
-    def blob_map(self, files: dict[str, list[Line]]) -> dict[str, str]:
-        return {path: blob_oid(_content(lines)) for path, lines in files.items()}
-
-
 class TreeIndex:
     """path -> blob oid, with every directory's git tree id cached until something under it changes.
 

@@ -20,8 +20,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-PLATFORMS = ("claude_code", "anthropic_api", "openai_api", "cursor", "copilot")
-INTENTS = ("productive", "exploratory", "retry", "abandoned", "rework")
 HORIZONS_DAYS = (7, 30, 90)
 
 PrKey = tuple[str, int]
@@ -101,8 +99,8 @@ class AISession:
 
     session_id: str
     person_id: str
-    platform: str
-    intent: str
+    platform: str  # claude_code | anthropic_api | openai_api | cursor | copilot
+    intent: str  # productive | exploratory | retry | abandoned | rework
     started_at: datetime
     ended_at: datetime
     requests: list[AIRequest]

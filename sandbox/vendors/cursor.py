@@ -54,7 +54,7 @@ from sandbox.vendors import (
 DAY_MS = 86_400_000
 MAX_DAILY_RANGE_MS = 30 * DAY_MS
 AI_CODE_DEFAULT_RANGE_MS = 7 * DAY_MS
-# A commit counts as the session's if authored by its end plus this grace (as generate.py has it).
+# A commit counts as the session's if authored by its end plus this grace (as the generator has it).
 COMMIT_GRACE = timedelta(minutes=5)
 # Requests per minute per endpoint (Aug-2026 docs); other endpoints default to 20.
 RATE_LIMITS = {
