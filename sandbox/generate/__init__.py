@@ -22,20 +22,28 @@ world, byte for byte.
 
 from __future__ import annotations
 
+from sandbox.generate import github_reality
 from sandbox.generate.branches import write_history
 from sandbox.generate.people import copilot_seats, make_api_keys, make_people, make_repositories
 from sandbox.generate.pricing import PriceBook, list_cost
+from sandbox.generate.products import drop_absent_products
 from sandbox.generate.pulls import dependency_bumps, open_pull_requests
 from sandbox.generate.state import ORG, Simulation, b62, hex_id
+from sandbox.generate.unassigned import add_unassigned_usage
 from sandbox.generate.work import plan_work
 from sandbox.model import World
 from sandbox.profiles import DEFAULT_SEED, get_profile
+from sandbox.reality import RealityOptions
 
 __all__ = ["PriceBook", "build_world", "list_cost"]
 
 
-def build_world(profile: str = "tiny", seed: int = DEFAULT_SEED) -> World:
-    """The simulated organisation for ``profile`` (tiny, demo, large) and ``seed``."""
+def build_world(
+    profile: str = "tiny", seed: int = DEFAULT_SEED, reality: RealityOptions | None = None
+) -> World:
+    """The simulated organisation for ``profile`` (tiny, demo, large) and ``seed``, holding the
+    real-world cases ``reality`` turns on (none by default: the tidy world)."""
+    reality = reality or RealityOptions()
     sim = Simulation(get_profile(profile), seed)
     people = make_people(sim)
     repos = make_repositories(sim, people)
@@ -44,7 +52,10 @@ def build_world(profile: str = "tiny", seed: int = DEFAULT_SEED) -> World:
     plan_work(sim, people, repos)
     open_pull_requests(sim)
     dependency_bumps(sim, repos, people)
+    extra_repos, ghost = github_reality.before_history(sim, people, repos, reality)
+    repos = repos + extra_repos
     write_history(sim, repos)
+    github_reality.after_history(sim, repos, reality, ghost)
     world = World(
         seed=seed,
         profile=sim.profile.name,
@@ -62,6 +73,7 @@ def build_world(profile: str = "tiny", seed: int = DEFAULT_SEED) -> World:
             "wrkspc_" + b62(seed, "ws-cc"): "Claude Code",
         },
         openai_projects={"proj_" + b62(seed, "proj", n=24): "Engineering agents"},
+        reality=reality,
     )
     for key in keys:
         if key.vendor == "anthropic":
@@ -69,4 +81,6 @@ def build_world(profile: str = "tiny", seed: int = DEFAULT_SEED) -> World:
             key.workspace_id = next(w for w, n in world.anthropic_workspaces.items() if n == name)
         else:
             key.project_id = next(iter(world.openai_projects))
+    add_unassigned_usage(sim, world, reality)
+    drop_absent_products(world, reality)
     return world

@@ -12,12 +12,13 @@ from sandbox.generate.state import Simulation, Task, seeded, word
 from sandbox.history import (
     GITHUB_COMMITTER,
     Edit,
+    TreeIndex,
     apply_edits,
     file_stats,
     make_commit,
     randint,
 )
-from sandbox.model import Line, PrKey, Repository
+from sandbox.model import Commit, Line, PrKey, PullRequest, Repository, TimelineEvent
 
 AGENT_TRAILERS = {
     "claude_code": "Co-Authored-By: Claude Opus 5.5 <noreply@anthropic.com>",
@@ -48,7 +49,7 @@ def write_history(sim: Simulation, repos: list[Repository]) -> None:
             if kind == "open":
                 branch_commits(sim, repo, task)
             else:
-                squash_merge(sim, repo, task)
+                land(sim, repo, task)
         repo.pull_requests.sort(key=lambda p: p.number)
 
 
@@ -58,6 +59,8 @@ def plan_edits(
     pr = task.pr
     assert pr is not None
     key: PrKey = (repo.full_name, pr.number)
+    if task.plan is not None:
+        return task.plan(sim, repo, task, files, rng)
     factory = sim.factories[repo.full_name]
     code_paths = sorted(p for p in files if p.startswith("src/"))
     if task.agent == "dependabot":
@@ -171,6 +174,24 @@ def branch_commits(sim: Simulation, repo: Repository, task: Task) -> None:
     copies: dict[int, list[Line]] = {}
     blobs = sim.blobs[repo.full_name].copy()
     parent = repo.history[-1]
+    if pr.unfetchable:
+        # Branched from a default-branch commit that was later rewritten away: neither it nor
+        # the PR's commits are in any clone (gitrepos writes none of them).
+        at = min(task.commit_times or [pr.created_at]) - timedelta(hours=1)
+        parent = make_commit(
+            work,
+            {},
+            {},
+            parent,
+            "Prepare release (rewritten later)",
+            GITHUB_COMMITTER,
+            at,
+            GITHUB_COMMITTER,
+            at,
+            0,
+            0,
+            blobs=blobs,
+        )
     times = sorted(task.commit_times) or [pr.created_at]
     chunks: list[list[Edit]] = [[] for _ in times]
     if task.review_fix_at is not None and len(times) > 1 and edits:
@@ -189,6 +210,10 @@ def branch_commits(sim: Simulation, repo: Repository, task: Task) -> None:
             f"{DEPENDABOT[1]}+dependabot[bot]@users.noreply.github.com",
         )
         login = f"{DEPENDABOT[0]}[bot]"
+    elif task.app is not None:
+        name, app_id = task.app
+        author = (f"{name}[bot]", f"{app_id}+{name}[bot]@users.noreply.github.com")
+        login = f"{name}[bot]"
     elif task.agent == "copilot_agent":
         author, login = COPILOT_AGENT_COMMITTER, "copilot-swe-agent[bot]"
     elif task.agent == "cursor_agent" and task.markers:
@@ -239,8 +264,11 @@ def branch_commits(sim: Simulation, repo: Repository, task: Task) -> None:
             committer_login=login,
             blobs=blobs,
         )
+        if task.force_push and i == 0:
+            force_push(pr, commit, parent, work, blobs)
         pr.commits.append(commit)
         parent = commit
+    task.chunks = chunks
     pr.files = file_stats(base_files, work)
     pr.additions = sum(f.additions for f in pr.files)
     pr.deletions = sum(f.deletions for f in pr.files)
@@ -254,6 +282,90 @@ def branch_commits(sim: Simulation, repo: Repository, task: Task) -> None:
             for c in pr.commits
             if s.started_at <= c.authored_at <= s.ended_at + timedelta(minutes=5)
         )
+
+
+def force_push(
+    pr: PullRequest,
+    first: Commit,
+    base: Commit | None,
+    work: dict[str, list[Line]],
+    blobs: TreeIndex,
+) -> None:
+    """The branch first held a "WIP" commit of the same tree, then was force-pushed with
+    ``first``: the WIP commit is served in the force-push event and exists in no repository."""
+    at = first.authored_at - timedelta(minutes=40)
+    author = (first.author_name, first.author_email)
+    wip = make_commit(
+        work,
+        {},
+        {},
+        base,
+        f"WIP {first.message}",
+        author,
+        at,
+        author,
+        at,
+        first.additions,
+        first.deletions,
+        author_login=first.author_login,
+        committer_login=first.committer_login,
+        blobs=blobs,
+    )
+    pr.replaced_commits.append(wip)
+    pushed = first.committed_at + timedelta(seconds=30)
+    pr.timeline.append(
+        TimelineEvent(
+            "HeadRefForcePushedEvent",
+            pushed,
+            first.author_login,
+            {"before_oid": wip.oid, "after_oid": first.oid},
+        )
+    )
+
+
+def land(sim: Simulation, repo: Repository, task: Task) -> None:
+    """Land a merged PR on the default branch as its merge method says."""
+    assert task.pr is not None
+    if task.pr.merge_method == "REBASE":
+        rebase_merge(sim, repo, task)
+    else:
+        squash_merge(sim, repo, task)
+
+
+def rebase_merge(sim: Simulation, repo: Repository, task: Task) -> None:
+    """Re-create each branch commit on the default branch as it is at merge time (GitHub's
+    "Rebase and merge"): same authors and messages, GitHub as committer, new ids."""
+    pr = task.pr
+    assert pr is not None and pr.merged_at is not None
+    files = sim.files[repo.full_name]
+    task.merged_into = []
+    for original, chunk in zip(pr.commits, task.chunks, strict=True):
+        if not chunk:
+            continue  # a rebase drops commits that change nothing
+        touched, renames, adds, dels = apply_edits(files, chunk)
+        task.merged_into += [lines for lines in touched.values() if lines is not None]
+        commit = make_commit(
+            files,
+            touched,
+            renames,
+            repo.history[-1],
+            original.message,
+            (original.author_name, original.author_email),
+            original.authored_at,
+            GITHUB_COMMITTER,
+            pr.merged_at,
+            adds,
+            dels,
+            author_login=original.author_login,
+            committer_login=None,
+            blobs=sim.blobs[repo.full_name],
+        )
+        repo.history.append(commit)
+        pr.landed.append(commit)
+    pr.merge_commit = pr.landed[-1] if pr.landed else None
+    for event in pr.timeline:
+        if event.typename == "MergedEvent" and pr.merge_commit is not None:
+            event.data["commit_oid"] = pr.merge_commit.oid
 
 
 def squash_merge(sim: Simulation, repo: Repository, task: Task) -> None:
@@ -309,6 +421,7 @@ def squash_merge(sim: Simulation, repo: Repository, task: Task) -> None:
     )
     repo.history.append(commit)
     pr.merge_commit = commit
+    pr.landed = [commit]
     for event in pr.timeline:
         if event.typename == "MergedEvent":
             event.data["commit_oid"] = commit.oid

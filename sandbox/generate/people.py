@@ -129,44 +129,8 @@ def make_repositories(sim: Simulation, people: list[Person]) -> list[Repository]
                 created_at=sim.start - timedelta(days=400 - i),
             )
         )
-    sim.factories = {
-        r.full_name: LineFactory(seeded(sim.seed, "lines", r.full_name)) for r in repos
-    }
-    sim.files: dict[str, dict[str, list[Line]]] = {}
-    sim.blobs: dict[str, TreeIndex] = {}
     for repo in repos:
-        rng = seeded(sim.seed, "import", repo.full_name)
-        factory = sim.factories[repo.full_name]
-        ext = rng.choice((".py", ".ts", ".go"))
-        files: dict[str, list[Line]] = {}
-        for j in range(randint(rng, 8, 14)):
-            pkg = rng.choice(("core", "api", "jobs", "lib"))
-            path = f"src/{pkg}/{word(rng)}_{j}{ext}"
-            files[path] = factory.block(path, None, randint(rng, 30, 90))
-        files["README.md"] = factory.block("README.md", None, 12)
-        lock = {".py": "poetry.lock", ".ts": "package-lock.json", ".go": "go.sum"}[ext]
-        files[lock] = factory.block(lock, None, 60)
-        files["vendor/thirdparty/shim" + ext] = factory.block(
-            "vendor/thirdparty/shim" + ext, None, 20
-        )
-        at = repo.created_at
-        commit = make_commit(
-            files,
-            {p: v for p, v in files.items()},
-            {},
-            None,
-            "Initial import",
-            ("Acme Admin", "admin@acme.example"),
-            at,
-            ("Acme Admin", "admin@acme.example"),
-            at,
-            sum(len(v) for v in files.values()),
-            0,
-            blobs=(blobs := TreeIndex()),
-        )
-        repo.history.append(commit)
-        sim.files[repo.full_name] = files
-        sim.blobs[repo.full_name] = blobs
+        import_repository(sim, repo)
     # Each team works mostly in one or two repositories.
     teams = sorted({p.team for p in people})
     sim.team_repos = {
@@ -174,6 +138,40 @@ def make_repositories(sim: Simulation, people: list[Person]) -> list[Repository]
         for k, team in enumerate(teams)
     }
     return repos
+
+
+def import_repository(sim: Simulation, repo: Repository) -> None:
+    """The repository's initial import: some code, a README, a lock file and a vendored shim."""
+    factory = sim.factories[repo.full_name] = LineFactory(seeded(sim.seed, "lines", repo.full_name))
+    rng = seeded(sim.seed, "import", repo.full_name)
+    ext = rng.choice((".py", ".ts", ".go"))
+    files: dict[str, list[Line]] = {}
+    for j in range(randint(rng, 8, 14)):
+        pkg = rng.choice(("core", "api", "jobs", "lib"))
+        path = f"src/{pkg}/{word(rng)}_{j}{ext}"
+        files[path] = factory.block(path, None, randint(rng, 30, 90))
+    files["README.md"] = factory.block("README.md", None, 12)
+    lock = {".py": "poetry.lock", ".ts": "package-lock.json", ".go": "go.sum"}[ext]
+    files[lock] = factory.block(lock, None, 60)
+    files["vendor/thirdparty/shim" + ext] = factory.block("vendor/thirdparty/shim" + ext, None, 20)
+    at = repo.created_at
+    commit = make_commit(
+        files,
+        {p: v for p, v in files.items()},
+        {},
+        None,
+        "Initial import",
+        ("Acme Admin", "admin@acme.example"),
+        at,
+        ("Acme Admin", "admin@acme.example"),
+        at,
+        sum(len(v) for v in files.values()),
+        0,
+        blobs=(blobs := TreeIndex()),
+    )
+    repo.history.append(commit)
+    sim.files[repo.full_name] = files
+    sim.blobs[repo.full_name] = blobs
 
 
 def make_api_keys(sim: Simulation, people: list[Person]) -> list[ApiKey]:

@@ -325,8 +325,20 @@ def dependency_bumps(sim: Simulation, repos: list[Repository], people: list[Pers
 
 
 def open_bot_pr(
-    sim: Simulation, task: Task, lib: str, created: datetime, rng: random.Random
+    sim: Simulation,
+    task: Task,
+    lib: str,
+    created: datetime,
+    rng: random.Random,
+    *,
+    app: tuple[str, int] = DEPENDABOT,
+    title: str | None = None,
+    body: str | None = None,
+    head: str | None = None,
+    labels: tuple[str, ...] = ("dependencies",),
 ) -> None:
+    """A PR by a GitHub App (Dependabot unless ``app`` says otherwise), approved and merged by a
+    maintainer a day or so later."""
     repo = task.repo
     number = next_number(sim, repo)
     merged = created + timedelta(hours=rng.uniform(20, 40))
@@ -335,12 +347,12 @@ def open_bot_pr(
         repo=repo.full_name,
         number=number,
         node_id="PR_" + b62(sim.seed, "pr", repo.full_name, number, n=16),
-        title=f"chore(deps): {task.subject}",
-        body=f"Bumps {lib}.\n\nDependabot will resolve any conflicts with this PR.",
-        author_login=DEPENDABOT[0],
+        title=title or f"chore(deps): {task.subject}",
+        body=body or f"Bumps {lib}.\n\nDependabot will resolve any conflicts with this PR.",
+        author_login=app[0],
         author_type="Bot",
-        author_id=DEPENDABOT[1],
-        head_ref=f"dependabot/{lib}-{task.task_id}",
+        author_id=app[1],
+        head_ref=head or f"dependabot/{lib}-{task.task_id}",
         base_ref=repo.default_branch,
         created_at=created,
         updated_at=created,
@@ -350,7 +362,7 @@ def open_bot_pr(
         closed_at=merged if state == "MERGED" else None,
         merged_at=merged if state == "MERGED" else None,
         merged_by=task.person.github_login if state == "MERGED" else None,
-        labels=["dependencies"],
+        labels=list(labels),
         commits=[],
         reviews=[],
         review_threads=[],

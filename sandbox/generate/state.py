@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
@@ -60,6 +61,12 @@ def word(rng: random.Random) -> str:
     )
 
 
+# Plans a task's edits against the default branch's files as the PR opens.
+EditPlan = Callable[
+    ["Simulation", Repository, "Task", dict[str, list[Line]], random.Random], list[Edit]
+]
+
+
 @dataclass
 class Task:
     """A unit of work by one person; usually becomes one pull request."""
@@ -79,12 +86,19 @@ class Task:
     rework_by: str | None = None  # revert | rewrite
     # Follow-ups: the task whose PR this one reverts or rewrites.
     target: Task | None = None
+    # Real-world cases (``sandbox.reality``): a GitHub App authoring the PR (login, id), an edit
+    # plan of its own (odd files, oversized PRs), a force-pushed branch.
+    app: tuple[str, int] | None = None
+    plan: EditPlan | None = None
+    force_push: bool = False
     sessions: list[AISession] = field(default_factory=list)
     pr: PullRequest | None = None
     # Filled in by the pull-request pass and the branches pass.
     commit_times: list[datetime] = field(default_factory=list)
     review_fix_at: datetime | None = None
     edits: list[Edit] = field(default_factory=list)
+    # The edits of each branch commit, in order (a rebase merge lands them one by one).
+    chunks: list[list[Edit]] = field(default_factory=list)
     # The default branch's file lists this task's merge wrote to. Its lines only ever live in
     # these lists (renames move a list, nothing copies lines), so a follow-up finds them here
     # instead of scanning the whole repository.
