@@ -164,6 +164,15 @@ class RealityOptions:
         """What ``copilot/billing/seats`` answers (404 without a licence)."""
         return self.copilot_seats_status if self.copilot_licence else 404
 
+    @property
+    def absent_platforms(self) -> list[str]:
+        """Platforms the organisation has no usage of at all (so the world holds none)."""
+        return [
+            p
+            for p, present in (("claude_code", self.claude_code), ("copilot", self.copilot_licence))
+            if not present
+        ]
+
     def enabled(self) -> list[str]:
         """The names of the cases that differ from the tidy world, for logs and the truth."""
         tidy = RealityOptions()

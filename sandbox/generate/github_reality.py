@@ -23,6 +23,8 @@ from sandbox.generate.pulls import open_bot_pr, open_pr
 from sandbox.generate.state import EditPlan, Simulation, Task, b62, hex_id, seeded
 from sandbox.history import Edit, randint
 from sandbox.model import (
+    MAX_PR_COMMITS,
+    MAX_PR_FILES,
     Commit,
     Gitlink,
     Line,
@@ -38,9 +40,6 @@ from sandbox.reality import RealityOptions
 RENOVATE = ("renovate", 29139614)
 GITHUB_ACTIONS = ("github-actions", 41898282)
 COPILOT_REVIEWER = "copilot-pull-request-reviewer"
-# GitHub serves at most this many commits and files of one pull request.
-MAX_PR_COMMITS = 250
-MAX_PR_FILES = 3000
 LOCK_FILES = ("poetry.lock", "package-lock.json", "go.sum")
 
 
@@ -310,7 +309,7 @@ def _generated_client(
     factory = sim.factories[repo.full_name]
     edits = []
     for i in range(MAX_PR_FILES + 100):
-        path = f"src/__generated__/client/model_{i:04d}.ts"
+        path = f"client/__generated__/model_{i:04d}.ts"
         edits.append(Edit("create", path, new=[factory.line(path, key), factory.line(path, key)]))
     return edits
 
@@ -350,12 +349,12 @@ def _png(rng: random.Random) -> str:
 def _code_insert(
     sim: Simulation, repo: Repository, key: tuple[str, int], files: dict[str, list[Line]], n: int
 ) -> Edit:
-    path = sorted(p for p in files if p.startswith("src/") and "__generated__" not in p)[0]
+    """A few lines of build code (outside ``src/``, where the tidy PRs work)."""
+    path = "tools/build_assets.py"
+    lines = files.get(path)
+    anchor = lines[-1] if lines else None
     return Edit(
-        "insert",
-        path,
-        anchor=files[path][-1],
-        new=sim.factories[repo.full_name].block(path, key, n),
+        "insert", path, anchor=anchor, new=sim.factories[repo.full_name].block(path, key, n)
     )
 
 

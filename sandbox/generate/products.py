@@ -13,18 +13,8 @@ from sandbox.model import World
 from sandbox.reality import RealityOptions
 
 
-def absent_platforms(options: RealityOptions) -> list[str]:
-    """The platforms the organisation has no usage of at all."""
-    absent = []
-    if not options.claude_code:
-        absent.append("claude_code")
-    if not options.copilot_licence:
-        absent.append("copilot")
-    return absent
-
-
 def drop_absent_products(world: World, options: RealityOptions) -> None:
-    absent = set(absent_platforms(options))
+    absent = set(options.absent_platforms)
     if not absent:
         return
     world.sessions = [s for s in world.sessions if s.platform not in absent]
