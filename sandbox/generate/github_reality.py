@@ -29,6 +29,7 @@ from sandbox.model import (
     Gitlink,
     Line,
     Person,
+    PrKey,
     PullRequest,
     RawLine,
     RepoEvent,
@@ -407,6 +408,11 @@ def _lfs_design(
     ]
 
 
+def _lock_entry(i: int, version: int, key: PrKey) -> Line:
+    """One resolved package of a lock file: unique, no random draws (50,000 of them)."""
+    return Line(f'  "pkg-{i:05d}@^{i % 9}.{i % 17}.{version}": "sha512-{i * 7919:x}",', key)
+
+
 def _frontend_build(
     sim: Simulation, repo: Repository, task: Task, files: dict[str, list[Line]], rng: random.Random
 ) -> list[Edit]:
@@ -415,7 +421,7 @@ def _frontend_build(
     assert task.pr is not None
     key = (repo.full_name, task.pr.number)
     factory = sim.factories[repo.full_name]
-    lock = [factory.line("frontend/yarn.lock", key) for _ in range(50_000)]
+    lock = [_lock_entry(i, 0, key) for i in range(50_000)]
     statements = [factory.line("app.js", key).text.strip() for _ in range(4_000)]
     bundle = Line("".join(statements), key)
     return [
@@ -461,16 +467,9 @@ def _bump_submodule_and_logo(
         edits.append(Edit("replace", "assets/logo.png", old=logo, new=[RawLine(_png(rng), key)]))
     if "frontend/yarn.lock" in files:
         lock = files["frontend/yarn.lock"]
-        old = [lock[i] for i in range(100, len(lock), 500)]
-        factory = sim.factories[repo.full_name]
-        edits.append(
-            Edit(
-                "replace",
-                "frontend/yarn.lock",
-                old=old,
-                new=[factory.line("x.lock", key) for _ in old],
-            )
-        )
+        old = lock[100:2100:100]
+        new = [_lock_entry(100 + 100 * k, 1, key) for k in range(len(old))]
+        edits.append(Edit("replace", "frontend/yarn.lock", old=old, new=new))
     edits.append(_code_insert(sim, repo, key, files, 3))
     return edits
 

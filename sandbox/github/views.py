@@ -224,7 +224,7 @@ class Ctx:
         """``node(id:)``: any object this API hands out an id for."""
         repo = self.ix.repo_by_node_id.get(node_id)
         if repo is not None:
-            return self.repo(repo)
+            return self.repo(repo) if self.ix.exists(repo) else None
         pr = self.ix.pr_by_node_id.get(node_id)
         if pr is not None:
             return self.pr(pr)
