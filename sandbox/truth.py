@@ -349,14 +349,36 @@ def markers(pr: PullRequest) -> list[str]:
 def add_reality(truth: dict, world: World, rows: list[tuple[PullRequest, dict]]) -> None:
     """What a correct warehouse must show for each real-world case the world holds.
 
-    * ``reality``: the cases turned on; ``products``: what each product answers;
-    * per pull request: ghost, bot and fork flags, merge method and landed commits, commits and
-      files as GitHub serves them (capped) and in truth, force-pushed and unfetchable commits,
-      agent markers, the repository's final name;
-    * ``unassigned_usage``: each stream of usage nobody in the roster owns, with its cost,
-      tokens, cost per day, kind, raw identifiers and the owner to state;
-    * ``repositories``: each repository's names, events and final state;
-    * ``totals``: the cost of everything (people's sessions and unassigned usage), conserved.
+    Added keys (the tidy worlds' truth has none of them)::
+
+        reality            [case names turned on]
+        products           {absent_platforms: [..], claude_code: {present},
+                            copilot: {licence, usage_reports_status, seats_status},
+                            cursor_ai_code_tracking: {available, status}}
+        totals             + people_cost_usd, unassigned_cost_usd,
+                           unassigned_cost_usd_by_platform; cost_usd and cost_usd_by_platform
+                           now cover people's sessions *and* unassigned usage (conserved)
+        people[]           + github_deleted
+        pull_requests[]    + author_ghost, author_type, is_bot, is_cross_repository,
+                           head_repository (null: the fork is deleted), merge_method,
+                           landed_commit_oids, commits_total/commits_served,
+                           files_total/files_served (GitHub serves at most 250 / 3,000),
+                           force_pushed, replaced_commit_oids, unfetchable_oids [base, head],
+                           markers ["trailer:claude", "body:claude-code", "branch:codex/",
+                           "bot:copilot-swe-agent", …], repo_final_name (null: deleted),
+                           reviewers ["User:login" | "User:ghost" | "Bot:login"]
+        repositories[]     {full_name (the first name), node_id, database_id, created_at,
+                            final_name, names, events [{day, kind, to}], archived, empty,
+                            deleted_on}
+        unassigned_usage[] {usage_id, platform, kind, owner {kind: key|project|org|user, id},
+                            identifiers {api_key_id, api_key_name, api_key_created_by,
+                            service_account_id, project_id, workspace_id, user_id,
+                            model_reported, email, login}, sessions, requests, models,
+                            cost_usd, cost_usd_by_day, tokens by type, ai_credits}
+
+    ``owner`` is raw: the warehouse's own string (``unassigned:<platform>:key:<id>`` …) is built
+    from its kind and id; an API actor's key is named by its name, as the Claude Code report
+    names it.
     """
     options = world.reality
     truth["reality"] = options.enabled()

@@ -117,13 +117,16 @@ def _tidy_human_tasks(sim: Simulation) -> list[Task]:
         and t.pr.author_type == "User"
         and not t.pr.unfetchable
     ]
-    return sorted(tasks, key=lambda t: (t.repo.full_name, t.pr.number))  # type: ignore[union-attr]
+    return sorted(tasks, key=lambda t: (t.repo.full_name, t.pr.number))
 
 
 def _pick(
     sim: Simulation, label: str, tasks: list[Task], per_repo: int, keep: Callable[[Task], bool]
 ) -> list[Task]:
-    """``per_repo`` tasks of each repository that ``keep`` accepts, drawn with a seeded stream."""
+    """``per_repo`` tasks of each repository that ``keep`` accepts, drawn with a seeded stream.
+
+    A PR carries at most one of the cases that change git (force-push, rebase), so what each
+    case's test sees is that case alone."""
     rng = seeded(sim.seed, "reality", label)
     chosen: list[Task] = []
     by_repo: dict[str, list[Task]] = {}
@@ -133,10 +136,10 @@ def _pick(
         candidates = [
             t
             for t in by_repo[name]
-            if keep(t) and not t.force_push and t.pr.merge_method == "SQUASH"  # type: ignore[union-attr]
+            if keep(t) and not t.force_push and t.pr.merge_method == "SQUASH"
         ]
         chosen += rng.sample(candidates, min(per_repo, len(candidates)))
-    return sorted(chosen, key=lambda t: (t.repo.full_name, t.pr.number))  # type: ignore[union-attr]
+    return sorted(chosen, key=lambda t: (t.repo.full_name, t.pr.number))
 
 
 def _choose_ghost(sim: Simulation, people: list[Person]) -> Person | None:
