@@ -57,7 +57,8 @@ def before_history(
         _oversized_prs(sim, repos[0], authors)
     if options.odd_files:
         _odd_file_prs(sim, repos[0], authors)
-    tidy = _tidy_human_tasks(sim)
+    marks = options.force_pushes or options.rebase_merges or options.unfetchable_refs
+    tidy = _tidy_human_tasks(sim) if marks else []
     if options.force_pushes:
         for task in _pick(sim, "force", tidy, 2, lambda t: t.pr.state in ("MERGED", "OPEN")):
             task.force_push = True
@@ -86,7 +87,7 @@ def after_history(
     """Change what GitHub shows about PRs that git does not record."""
     if ghost is not None:
         _delete_account(repos, ghost)
-    tidy = _tidy_human_tasks(sim)
+    tidy = _tidy_human_tasks(sim) if options.forks or options.bots else []
     if options.forks:
         forked = _pick(sim, "fork", tidy, 2, lambda t: t.pr.author_login is not None)
         for i, task in enumerate(forked):
