@@ -400,9 +400,5 @@ class World:
     def people_by_id(self) -> dict[str, Person]:
         return {p.person_id: p for p in self.people}
 
-    @cached_property
-    def api_keys_by_id(self) -> dict[str, ApiKey]:
-        return {k.api_key_id: k for k in self.api_keys}
-
     def repository(self, full_name: str) -> Repository:
         return next(r for r in self.repositories if r.full_name == full_name)
