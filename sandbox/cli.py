@@ -7,12 +7,14 @@ import signal
 import sys
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 from sandbox.generate import build_world
 from sandbox.gitrepos import clone_url_template, write_repositories
 from sandbox.model import World
 from sandbox.profiles import DEFAULT_SEED, PROFILES
+from sandbox.reality import RealityOptions
 from sandbox.truth import write_roster, write_truth
 
 
@@ -33,18 +35,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="multiply the vendors' per-minute request limits (benchmarks raise it)",
     )
     parser.add_argument(
+        "--messy",
+        action="store_true",
+        help="send what real accounts send: every case of sandbox.reality at once",
+    )
+    parser.add_argument(
+        "--mess",
+        default="",
+        metavar="CASES",
+        help="only these real-world cases, e.g. forks,ghosts,no_copilot (see sandbox/reality.py)",
+    )
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day the GitHub API and the git repositories answer for (default: the last day)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
         help="where to write git repositories, truth.json and people.csv "
-        "(default: $TOKENWORTH_HOME/sandbox/<profile>)",
+        "(default: $TOKENWORTH_HOME/sandbox/<profile>, or <profile>-messy with real-world cases)",
     )
 
 
-def prepare(profile: str, seed: int, out: Path) -> World:
-    """Generate the world and write everything the pipeline and the tests read from disk."""
-    world = build_world(profile, seed)
-    write_repositories(world, out)
+def reality_of(args: argparse.Namespace) -> RealityOptions:
+    """The real-world cases ``--messy`` and ``--mess`` ask for (a bad name exits with usage)."""
+    spec = ",".join(x for x in ("messy" if args.messy else "", args.mess) if x)
+    try:
+        return RealityOptions.parse(spec)
+    except ValueError as exc:
+        print(f"tokenworth sandbox serve: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None  # a bad command line, as the CLI's exit codes say
+
+
+def prepare(
+    profile: str,
+    seed: int,
+    out: Path,
+    reality: RealityOptions | None = None,
+    as_of: date | None = None,
+) -> World:
+    """Generate the world and write everything the pipeline and the tests read from disk
+    (repositories as of ``as_of``, default the world's last day)."""
+    world = build_world(profile, seed, reality)
+    write_repositories(world, out, as_of)
     write_truth(world, out / "truth.json")
     write_roster(world, out / "people.csv")
     return world
@@ -53,15 +90,18 @@ def prepare(profile: str, seed: int, out: Path) -> World:
 def serve(args: argparse.Namespace, home: Path) -> int:
     from sandbox.server import SandboxServer  # the HTTP stack is only needed to serve
 
-    out: Path = args.out or home / "sandbox" / args.profile
+    reality = reality_of(args)
+    name = args.profile if reality.is_default else f"{args.profile}-messy"
+    out: Path = args.out or home / "sandbox" / name
     started = time.monotonic()
-    world = prepare(args.profile, args.seed, out)
+    world = prepare(args.profile, args.seed, out, reality, args.as_of)
     server = SandboxServer(
         world,
         host=args.host,
         port=args.port,
         faults=args.faults,
         rate_limit_scale=args.rate_limit_scale,
+        as_of=args.as_of,
     )
     server.start()
     print(
@@ -71,6 +111,8 @@ def serve(args: argparse.Namespace, home: Path) -> int:
         f"days {world.start} to {world.end} (exclusive); "
         f"ready in {time.monotonic() - started:.1f}s",
     )
+    if not reality.is_default:
+        print(f"# real-world cases: {', '.join(reality.enabled())}")
     print(f"# truth: {out / 'truth.json'}")
     for line in server.exports(clone_url_template(out)):
         print(line)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sandbox.gitobjects import blob_oid, commit_oid, signature
-from sandbox.model import Commit, FileStat, Line, PrKey
+from sandbox.model import Commit, FileStat, Gitlink, Line, PrKey, RawLine
 
 GITHUB_COMMITTER = ("GitHub", "noreply@github.com")
 
@@ -111,22 +111,6 @@ class LineFactory:
         return lines
 
 
-class RepoFiles:
-    """The default branch's files, plus the hashing needed to turn changes into commits."""
-
-    def __init__(self) -> None:
-        self.files: dict[str, list[Line]] = {}
-        self.tip: Commit | None = None
-        # path -> blob oid of the current content, kept in step with ``files``.
-        self._blobs: dict[str, str] = {}
-
-    def snapshot(self) -> dict[str, list[Line]]:
-        return {path: list(lines) for path, lines in self.files.items()}
-
-    def blob_map(self, files: dict[str, list[Line]]) -> dict[str, str]:
-        return {path: blob_oid(_content(lines)) for path, lines in files.items()}
-
-
 class TreeIndex:
     """path -> blob oid, with every directory's git tree id cached until something under it changes.
 
@@ -156,10 +140,10 @@ class TreeIndex:
                 return
             directory = directory.rpartition("/")[0]
 
-    def set(self, path: str, oid: str) -> None:
+    def set(self, path: str, oid: str, mode: bytes = b"100644") -> None:
         directory, _, name = path.rpartition("/")
         raw = name.encode()
-        self._directory(directory)[name] = (raw, b"100644 " + raw + b"\x00" + bytes.fromhex(oid))
+        self._directory(directory)[name] = (raw, mode + b" " + raw + b"\x00" + bytes.fromhex(oid))
         self._dirty(directory)
 
     def _directory(self, directory: str) -> dict[str, tuple[bytes, bytes | None]]:
@@ -201,8 +185,21 @@ class TreeIndex:
         return tree
 
 
-def _content(lines: list[Line] | tuple[Line, ...]) -> bytes:
-    return ("\n".join(line.text for line in lines) + "\n").encode() if lines else b""
+def file_bytes(lines: list[Line] | tuple[Line, ...]) -> bytes:
+    """A file's content in git: its lines joined, each ending in a newline; a binary file's
+    bytes as they are. (``surrogateescape`` gives back the bytes of non-UTF-8 text.)"""
+    if lines and type(lines[0]) is RawLine:
+        return lines[0].text.encode("utf-8", "surrogateescape")
+    return (
+        ("\n".join(line.text for line in lines) + "\n").encode("utf-8", "surrogateescape")
+        if lines
+        else b""
+    )
+
+
+def gitlink(lines: list[Line] | tuple[Line, ...] | None) -> str | None:
+    """The commit a submodule path points at, or None for a file."""
+    return lines[0].text if lines and type(lines[0]) is Gitlink else None
 
 
 def apply_edits(
@@ -289,14 +286,16 @@ def make_commit(
     ``blobs`` is the caller's tree of ``files`` before the change; only touched paths are
     re-hashed, which keeps hashing proportional to the change, not the repository.
     """
+    changed: dict[str, list[Line]] | dict[str, list[Line] | None] = touched
     if blobs is None:
-        blobs = TreeIndex({path: blob_oid(_content(lines)) for path, lines in files.items()})
-    else:
-        for path, lines in touched.items():
-            if lines is None or path not in files:
-                blobs.remove(path)
-            else:
-                blobs.set(path, blob_oid(_content(lines)))
+        blobs, changed = TreeIndex(), files
+    for path, lines in changed.items():
+        if lines is None or path not in files:
+            blobs.remove(path)
+        elif (commit_oid_of_submodule := gitlink(lines)) is not None:
+            blobs.set(path, commit_oid_of_submodule, b"160000")
+        else:
+            blobs.set(path, blob_oid(file_bytes(lines)))
     if not message.endswith("\n"):
         message += "\n"
     commit = Commit(
@@ -342,8 +341,11 @@ def file_stats(base: dict[str, list[Line]], head: dict[str, list[Line]]) -> list
         else:
             added = sum(1 for x in after or [] if id(x) not in before_ids)
             removed = sum(1 for x in before or [] if id(x) not in after_ids)
+        kind = "ADDED" if before is None else "DELETED" if after is None else "MODIFIED"
+        if (after and type(after[0]) is RawLine) or (before and type(before[0]) is RawLine):
+            stats.append(FileStat(path, 0, 0, kind))  # GitHub counts no lines in binary files
+            continue
         if added == 0 and removed == 0:
             continue
-        kind = "ADDED" if before is None else "DELETED" if after is None else "MODIFIED"
         stats.append(FileStat(path, added, removed, kind))
     return stats

@@ -20,9 +20,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
-PLATFORMS = ("claude_code", "anthropic_api", "openai_api", "cursor", "copilot")
-INTENTS = ("productive", "exploratory", "retry", "abandoned", "rework")
+from sandbox.reality import RealityOptions
+
 HORIZONS_DAYS = (7, 30, 90)
+# GitHub serves at most this many commits and files of one pull request (``totalCount`` and
+# ``changedFiles`` still count them all).
+MAX_PR_COMMITS = 250
+MAX_PR_FILES = 3000
 
 PrKey = tuple[str, int]
 
@@ -52,6 +56,9 @@ class Person:
     # Relative activity; heavy-tailed across people.
     intensity: float = 1.0
     joined_on: date | None = None
+    # The person deleted their GitHub account (``sandbox.reality`` ghosts): GitHub shows their
+    # PRs, reviews and commits without a user.
+    github_deleted: bool = False
 
 
 @dataclass(slots=True)
@@ -69,6 +76,11 @@ class ApiKey:
     # OpenAI: project.
     project_id: str | None = None
     is_claude_code: bool = False
+    # Keys no person owns (``owner_person_id`` is ""): who created them, as the vendor names the
+    # creator (``("service_account", "svac_…")``, or a user who has since left), and the service
+    # account whose key it is.
+    created_by: tuple[str, str] | None = None
+    service_account_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -101,8 +113,8 @@ class AISession:
 
     session_id: str
     person_id: str
-    platform: str
-    intent: str
+    platform: str  # claude_code | anthropic_api | openai_api | cursor | copilot
+    intent: str  # productive | exploratory | retry | abandoned | rework
     started_at: datetime
     ended_at: datetime
     requests: list[AIRequest]
@@ -126,6 +138,18 @@ class Line:
     # The pull request whose merge put this line on the default branch (None: initial import
     # or a direct commit).
     origin: PrKey | None
+
+
+@dataclass(slots=True)
+class RawLine(Line):
+    """The whole content of a binary file (``text`` holds its bytes, ``surrogateescape``-decoded,
+    with a NUL among the first 8,000, so git treats the file as binary). Never an effective line."""
+
+
+@dataclass(slots=True)
+class Gitlink(Line):
+    """A submodule: the path is a gitlink (mode 160000) to commit ``text`` of another repository.
+    It has no lines at all in git; never an effective line."""
 
 
 @dataclass(slots=True)
@@ -157,7 +181,7 @@ class Commit:
 class Review:
     state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED
     submitted_at: datetime
-    author_login: str
+    author_login: str | None  # None: a deleted account
     author_type: str = "User"
     comments: int = 0
 
@@ -197,7 +221,8 @@ class PullRequest:
     node_id: str
     title: str
     body: str
-    author_login: str
+    # None when the author deleted their account (GitHub's "ghost"; GraphQL's ``author: null``).
+    author_login: str | None
     author_type: str  # "User" | "Bot"
     author_id: int
     head_ref: str
@@ -227,6 +252,28 @@ class PullRequest:
     intent: str | None = None
     reverts: PrKey | None = None
     platform: str | None = None
+    # How the PR landed: SQUASH (one commit) or REBASE (its commits re-created on the default
+    # branch); ``landed`` lists the default-branch commits it made (``merge_commit`` is the last).
+    merge_method: str = "SQUASH"
+    landed: list[Commit] = field(default_factory=list)
+    # A PR from a fork: the fork's ``owner/name`` (``fork_deleted``: the fork is gone, GitHub
+    # shows no head repository). Its commits live in the base repository under refs/pull only.
+    fork: str | None = None
+    fork_deleted: bool = False
+    # Commits the branch held before a force-push replaced them: served by the API in the
+    # force-push event, present in no git repository.
+    replaced_commits: list[Commit] = field(default_factory=list)
+    # The PR's base and head commits were never fetchable (not written to git at all).
+    unfetchable: bool = False
+
+
+@dataclass(slots=True)
+class RepoEvent:
+    """Something that happened to a repository at the start of ``day`` (UTC)."""
+
+    day: date
+    kind: str  # renamed | transferred | archived | deleted
+    to: str | None = None  # the new owner/name (renamed, transferred)
 
 
 @dataclass(slots=True)
@@ -241,6 +288,35 @@ class Repository:
     pull_requests: list[PullRequest] = field(default_factory=list)
     # Set by gitrepos.write_repositories: path of the bare repository on disk.
     path: str | None = None
+    # What happened to the repository during the world, in day order (renamed, transferred,
+    # archived, deleted); an empty repository has no history at all.
+    events: list[RepoEvent] = field(default_factory=list)
+
+    def name_on(self, day: date | None) -> str | None:
+        """``owner/name`` as of ``day`` (None: the end of the world); None once deleted."""
+        name: str | None = self.full_name
+        for event in self.events:
+            if day is not None and event.day > day:
+                break
+            if event.kind in ("renamed", "transferred"):
+                name = event.to
+            elif event.kind == "deleted":
+                name = None
+        return name
+
+    def names_until(self, day: date | None) -> list[str]:
+        """Every name the repository had up to ``day``, the current one last (GitHub redirects
+        the old ones)."""
+        names = [self.full_name]
+        for event in self.events:
+            if day is not None and event.day > day:
+                break
+            if event.kind in ("renamed", "transferred") and event.to:
+                names.append(event.to)
+        return names
+
+    def archived_on(self, day: date | None) -> bool:
+        return any(e.kind == "archived" and (day is None or e.day <= day) for e in self.events)
 
     @property
     def owner(self) -> str:
@@ -257,6 +333,37 @@ class CopilotSeat:
     created_at: datetime
     plan_type: str  # business | enterprise
     pending_cancellation_date: date | None = None
+
+
+@dataclass(slots=True)
+class UnassignedUsage:
+    """Usage that belongs to nobody in the roster (issue 22 §2), with what a warehouse should show.
+
+    ``kind`` says why nobody owns it: ``service_account_key``, ``no_key`` (Console or Playground
+    usage in a workspace or project), ``ungrouped`` (user, key, project and model all null),
+    ``orphaned_key`` (a key whose creator left), ``api_actor`` (a Claude Code key no person
+    holds), ``removed_member`` (Cursor), ``departed_user`` (Copilot). ``owner`` is what the
+    warehouse should state, raw: ``("key", id)``, ``("project", id)``, ``("workspace", id)``,
+    ``("org", None)`` or ``("user", email or login)``.
+    """
+
+    usage_id: str
+    platform: str
+    kind: str
+    owner: tuple[str, str | None]
+    # The requests, grouped as bursts of work; ``person_id`` is the former person's, or "".
+    sessions: list[AISession]
+    api_key: ApiKey | None = None
+    project_id: str | None = None
+    workspace_id: str | None = None
+    # False: the vendor reports the model as null.
+    model_reported: bool = True
+    # Removed members and departed users: who they were (not in the roster or the people list).
+    former: Person | None = None
+
+    @property
+    def cost_usd(self) -> Decimal:
+        return sum((s.cost_usd for s in self.sessions), Decimal(0))
 
 
 @dataclass  # no slots: the lookups below are cached on the instance
@@ -276,6 +383,10 @@ class World:
     anthropic_workspaces: dict[str, str] = field(default_factory=dict)
     # OpenAI projects (project_id -> name).
     openai_projects: dict[str, str] = field(default_factory=dict)
+    # Which real-world cases this world holds (all off: the tidy default worlds).
+    reality: RealityOptions = field(default_factory=RealityOptions)
+    # Usage nobody in the roster owns (only with ``reality``'s usage cases).
+    unassigned: list[UnassignedUsage] = field(default_factory=list)
 
     @property
     def end(self) -> date:
@@ -288,10 +399,6 @@ class World:
     @cached_property
     def people_by_id(self) -> dict[str, Person]:
         return {p.person_id: p for p in self.people}
-
-    @cached_property
-    def api_keys_by_id(self) -> dict[str, ApiKey]:
-        return {k.api_key_id: k for k in self.api_keys}
 
     def repository(self, full_name: str) -> Repository:
         return next(r for r in self.repositories if r.full_name == full_name)

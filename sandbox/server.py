@@ -8,7 +8,8 @@ exactly the paths the real clients append to their configurable base URLs:
 * ``/orgs/...``, ``/organizations/...``, ``/graphql`` GitHub (Copilot REST and GraphQL), plus the
   Copilot report downloads at ``/copilot-usage-reports/...``,
 * ``/_sandbox/stats`` (GET) and ``/_sandbox/stats/reset`` (POST): request counts per endpoint,
-  for tests and benchmarks that assert how many calls a client made. No auth.
+  for tests and benchmarks that assert how many calls a client made; ``/_sandbox/as_of`` (POST
+  ``{"day": "YYYY-MM-DD"}``): the day the GitHub API answers for. No auth.
 
 Around every vendor response the server applies the opt-in faults of ``sandbox.faults`` and
 counts the request; the vendor modules stay pure functions of the world.
@@ -16,11 +17,13 @@ counts the request; the vendor modules stay pure functions of the world.
 
 from __future__ import annotations
 
+import json
 import shlex
 import socket
 import struct
 import threading
 from collections import Counter, defaultdict
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -75,7 +78,10 @@ class SandboxServer:
     :class:`FaultSpec`; ``fault_timeout_seconds`` overrides the spec's delay for ``timeout``
     faults. ``rate_limit_scale`` multiplies every vendor rate limit (benchmarks raise it).
     ``copilot_records_per_file`` is how many users go in one Copilot report download.
-    ``cursor_enterprise=False`` puts the Cursor team on a plan without the AI Code Tracking API.
+    ``cursor_enterprise=False`` puts the Cursor team on a plan without the AI Code Tracking API
+    (default: as the world's ``reality`` says). ``as_of`` is the day the GitHub API answers for:
+    repositories renamed, transferred, archived or deleted by then show so (default: the world's
+    last day); :meth:`set_as_of` and ``POST /_sandbox/as_of`` change it between runs.
     """
 
     def __init__(
@@ -89,9 +95,12 @@ class SandboxServer:
         rate_limit_scale: float = 1.0,
         copilot_records_per_file: int = 100,
         drop_optional_fields: bool = False,
-        cursor_enterprise: bool = True,
+        cursor_enterprise: bool | None = None,
+        as_of: date | None = None,
     ) -> None:
         self.world = world
+        if cursor_enterprise is None:
+            cursor_enterprise = world.reality.cursor_enterprise
         # Schema drift by omission (sandbox/drift.py): documented optional fields left out.
         self.drop_optional_fields = drop_optional_fields
         spec = faults if isinstance(faults, FaultSpec) else FaultSpec.parse(faults)
@@ -118,6 +127,7 @@ class SandboxServer:
                 self.github_token,
                 rate_limit_scale=rate_limit_scale,
                 records_per_file=copilot_records_per_file,
+                as_of=as_of,
             ),
         }
         self._stats_lock = threading.Lock()
@@ -212,6 +222,12 @@ class SandboxServer:
         values = self.environment(clone_url_template)
         return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
+    def set_as_of(self, day: date | None) -> None:
+        """Answer the GitHub API as of ``day`` from now on (None: the world's last day)."""
+        github = self.vendors["github"]
+        assert isinstance(github, GitHubApi)
+        github.set_as_of(day)
+
     # --- statistics ------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
@@ -245,7 +261,7 @@ class SandboxServer:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length > 0 else b""
         if path.startswith("/_sandbox/"):
-            self._internal(handler, path)
+            self._internal(handler, path, body)
             return
         vendor = self._vendor(path)
         request = ApiRequest(
@@ -308,12 +324,22 @@ class SandboxServer:
                 return self.vendors[name]
         return None
 
-    def _internal(self, handler: _Handler, path: str) -> None:
+    def _internal(self, handler: _Handler, path: str, body: bytes) -> None:
         if handler.command == "GET" and path == "/_sandbox/stats":
             _send(handler, ApiResponse(200, self.stats()))
         elif handler.command == "POST" and path == "/_sandbox/stats/reset":
             self.reset_stats()
             _send(handler, ApiResponse(200, {"reset": True}))
+        elif handler.command == "POST" and path == "/_sandbox/as_of":
+            try:
+                text = json.loads(body or b"{}").get("day")
+                day = date.fromisoformat(text) if text else None
+            except (ValueError, AttributeError, TypeError):
+                message = 'expected {"day": "YYYY-MM-DD"} or {"day": null}'
+                _send(handler, ApiResponse(400, {"error": "Bad Request", "message": message}))
+                return
+            self.set_as_of(day)
+            _send(handler, ApiResponse(200, {"as_of": day.isoformat() if day else None}))
         elif handler.command == "GET" and path == "/_sandbox/health":
             _send(handler, ApiResponse(200, {"status": "ok", "org": self.world.org}))
         else:

@@ -7,10 +7,15 @@ computed here by replaying the default branch with the generator's line identiti
 of ``git blame``; the tests check that ``git blame`` on the written repositories agrees.
 
 Definitions follow ``METRICS.md``: an *effective* line is not blank, longer than 3 characters
-after trimming, in a file not matched by the generated/vendored/lock-file patterns (the seed); the
-snapshot for a horizon is the last default-branch commit at or before ``merged_at + horizon``;
-rework counts a later PR's removal or change of an original PR's effective lines within
-``REWORK_WINDOW_DAYS`` of the original's merge.
+after trimming (its bytes read as UTF-8, invalid bytes replaced, as git's text is), in a file not
+matched by the generated/vendored/lock-file patterns (the seed) and that git does not treat as
+binary; a submodule (gitlink) has no lines. The snapshot for a horizon is the last default-branch
+commit at or before ``merged_at + horizon``; rework counts a later PR's removal or change of an
+original PR's effective lines within ``REWORK_WINDOW_DAYS`` of the original's merge. A PR's lines
+are those of the default-branch commits it landed (one squash commit, or its rebased commits).
+
+Worlds with real-world cases (``World.reality``) add what a correct warehouse must show for each:
+see :func:`reality_truth`. The tidy worlds' truth has exactly the fields it always had.
 """
 
 from __future__ import annotations
@@ -25,7 +30,17 @@ from decimal import Decimal
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from sandbox.model import HORIZONS_DAYS, Line, PrKey, PullRequest, Repository, World
+from sandbox.model import (
+    HORIZONS_DAYS,
+    MAX_PR_COMMITS,
+    MAX_PR_FILES,
+    Line,
+    PrKey,
+    PullRequest,
+    Repository,
+    UnassignedUsage,
+    World,
+)
 
 PATTERNS_CSV = (
     Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "generated_file_patterns.csv"
@@ -57,6 +72,17 @@ def is_effective(text: str) -> bool:
     return len(text.strip()) > 3
 
 
+def is_effective_line(line: Line) -> bool:
+    """``is_effective`` for a line of the world: binary content and gitlinks never are; text
+    that is not UTF-8 is judged as git's output reads, invalid bytes replaced."""
+    if type(line) is not Line:
+        return False
+    text = line.text
+    if not text.isascii():
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return is_effective(text)
+
+
 @dataclass
 class Survival:
     horizon_days: int
@@ -83,9 +109,10 @@ def durability(
         (repo.full_name, pr.number): pr for pr in repo.pull_requests if pr.merge_commit is not None
     }
     by_commit = {
-        id(pr.merge_commit): (repo.full_name, pr.number)
+        id(commit): (repo.full_name, pr.number)
         for pr in repo.pull_requests
         if pr.merge_commit is not None
+        for commit in pr.landed or [pr.merge_commit]
     }
     files: dict[str, tuple[Line, ...]] = {}
     present: Counter[PrKey] = Counter()
@@ -99,6 +126,8 @@ def durability(
         if pr.merged_at is not None
     )
     survival: dict[PrKey, list[Survival]] = {key: [] for key in merged}
+    if not repo.history:
+        return {}, survival, []
     world_end = repo.history[-1].committed_at
     next_target = 0
     previous_oid = ""
@@ -148,7 +177,7 @@ def durability(
             for line in content:
                 if id(line) in before_ids or id(line) in effective_ids:
                     continue
-                if line.origin is not None and not excluded and is_effective(line.text):
+                if line.origin is not None and not excluded and is_effective_line(line):
                     effective_ids.add(id(line))
                     present[line.origin] += 1
                     if line.origin == key:
@@ -172,6 +201,7 @@ def work_type(pr: PullRequest) -> str:
 def build_truth(world: World) -> dict:
     patterns = load_patterns()
     pull_requests = []
+    rows: list[tuple[PullRequest, dict]] = []
     rework_links = []
     for repo in world.repositories:
         added, survival, rework = durability(repo, patterns)
@@ -205,6 +235,7 @@ def build_truth(world: World) -> dict:
                     ],
                 }
             )
+            rows.append((pr, pull_requests[-1]))
         rework_links += [
             {
                 "original": _pr(r.original),
@@ -240,7 +271,7 @@ def build_truth(world: World) -> dict:
     cost_by_platform: dict[str, Decimal] = {}
     for s in world.sessions:
         cost_by_platform[s.platform] = cost_by_platform.get(s.platform, Decimal(0)) + s.cost_usd
-    return {
+    truth = {
         "profile": world.profile,
         "seed": world.seed,
         "org": world.org,
@@ -268,6 +299,199 @@ def build_truth(world: World) -> dict:
         "sessions": sessions,
         "pull_requests": pull_requests,
         "rework_links": rework_links,
+    }
+    if not world.reality.is_default:
+        add_reality(truth, world, rows)
+    return truth
+
+
+# ------------------------------------------------------------------------- real-world cases
+
+# Agent markers (METRICS.md, vendor-apis.md §6) as the truth names them.
+TRAILER_MARKERS = (
+    ("trailer:claude", "noreply@anthropic.com"),
+    ("trailer:cursor", "cursoragent@cursor.com"),
+    ("trailer:codex", "noreply@openai.com"),
+    ("trailer:copilot", "223556219+copilot@users.noreply.github.com"),
+)
+BRANCH_MARKERS = ("claude/", "copilot/", "cursor/", "codex/")
+AGENT_BOTS = frozenset(
+    {
+        "copilot-swe-agent",
+        "claude",
+        "devin-ai-integration",
+        "google-labs-jules",
+        "chatgpt-codex-connector",
+    }
+)
+
+
+def markers(pr: PullRequest) -> list[str]:
+    """The agent markers a warehouse can find on ``pr``: trailers, body footers, branch prefix,
+    agent bot author."""
+    found: set[str] = set()
+    for commit in pr.commits:
+        for line in commit.message.lower().splitlines():
+            if line.startswith("co-authored-by:"):
+                found.update(name for name, email in TRAILER_MARKERS if email in line)
+            elif line.startswith("made-with: cursor"):
+                found.add("trailer:made-with-cursor")
+    if "Generated with [Claude Code]" in pr.body:
+        found.add("body:claude-code")
+    if "chatgpt.com/codex/tasks/" in pr.body:
+        found.add("body:codex-task")
+    found.update(f"branch:{p}" for p in BRANCH_MARKERS if pr.head_ref.startswith(p))
+    if pr.author_type == "Bot" and pr.author_login in AGENT_BOTS:
+        found.add(f"bot:{pr.author_login}")
+    return sorted(found)
+
+
+def add_reality(truth: dict, world: World, rows: list[tuple[PullRequest, dict]]) -> None:
+    """What a correct warehouse must show for each real-world case the world holds.
+
+    Added keys (the tidy worlds' truth has none of them)::
+
+        reality            [case names turned on]
+        products           {absent_platforms: [..], claude_code: {present},
+                            copilot: {licence, usage_reports_status, seats_status},
+                            cursor_ai_code_tracking: {available, status}}
+        totals             + people_cost_usd, unassigned_cost_usd,
+                           unassigned_cost_usd_by_platform; cost_usd and cost_usd_by_platform
+                           now cover people's sessions *and* unassigned usage (conserved)
+        people[]           + github_deleted
+        pull_requests[]    + author_ghost, author_type, is_bot, is_cross_repository,
+                           head_repository (null: the fork is deleted), merge_method,
+                           landed_commit_oids, commits_total/commits_served,
+                           files_total/files_served (GitHub serves at most 250 / 3,000),
+                           force_pushed, replaced_commit_oids, unfetchable_oids [base, head],
+                           markers ["trailer:claude", "body:claude-code", "branch:codex/",
+                           "bot:copilot-swe-agent", …], repo_final_name (null: deleted),
+                           reviewers ["User:login" | "User:ghost" | "Bot:login"]
+        repositories[]     {full_name (the first name), node_id, database_id, created_at,
+                            final_name, names, events [{day, kind, to}], archived, empty,
+                            deleted_on}
+        unassigned_usage[] {usage_id, platform, kind, owner {kind: key|project|org|user, id},
+                            identifiers {api_key_id, api_key_name, api_key_created_by,
+                            service_account_id, project_id, workspace_id, user_id,
+                            model_reported, email, login}, sessions, requests, models,
+                            cost_usd, cost_usd_by_day, tokens by type, ai_credits}
+
+    ``owner`` is raw: the warehouse's own string (``unassigned:<platform>:key:<id>`` …) is built
+    from its kind and id; an API actor's key is named by its name, as the Claude Code report
+    names it.
+    """
+    options = world.reality
+    truth["reality"] = options.enabled()
+    truth["products"] = {
+        "absent_platforms": options.absent_platforms,
+        "claude_code": {"present": options.claude_code},
+        "copilot": {
+            "licence": options.copilot_licence,
+            "usage_reports_status": options.reports_status,
+            "seats_status": options.seats_status,
+        },
+        "cursor_ai_code_tracking": {
+            "available": options.cursor_enterprise,
+            "status": 200 if options.cursor_enterprise else 403,
+        },
+    }
+    repos = {r.full_name: r for r in world.repositories}
+    for pr, row in rows:
+        base = pr.commits[0].parent if pr.commits else None
+        row.update(
+            {
+                "author_ghost": pr.author_login is None,
+                "author_type": pr.author_type,
+                "is_bot": pr.author_type == "Bot",
+                "is_cross_repository": pr.fork is not None or pr.fork_deleted,
+                "head_repository": None if pr.fork_deleted else (pr.fork or pr.repo),
+                "merge_method": pr.merge_method if pr.merged_at else None,
+                "landed_commit_oids": [c.oid for c in pr.landed],
+                "commits_total": len(pr.commits),
+                "commits_served": min(len(pr.commits), MAX_PR_COMMITS),
+                "files_total": len(pr.files),
+                "files_served": min(len(pr.files), MAX_PR_FILES),
+                "force_pushed": bool(pr.replaced_commits),
+                "replaced_commit_oids": [c.oid for c in pr.replaced_commits],
+                "unfetchable_oids": (
+                    [base.oid if base else None, pr.commits[-1].oid] if pr.unfetchable else []
+                ),
+                "markers": markers(pr),
+                "repo_final_name": repos[pr.repo].name_on(None),
+                "reviewers": sorted(
+                    {f"{r.author_type}:{r.author_login or 'ghost'}" for r in pr.reviews}
+                ),
+            }
+        )
+    deleted = {p.github_login for p in world.people if p.github_deleted}
+    for person in truth["people"]:
+        person["github_deleted"] = person["github_login"] in deleted
+    truth["repositories"] = [
+        {
+            "full_name": r.full_name,
+            "node_id": r.node_id,
+            "database_id": r.database_id,
+            "created_at": _ts(r.created_at),
+            "final_name": r.name_on(None),
+            "names": r.names_until(None),
+            "events": [{"day": e.day.isoformat(), "kind": e.kind, "to": e.to} for e in r.events],
+            "archived": r.archived_on(None),
+            "empty": not r.history,
+            "deleted_on": next((e.day.isoformat() for e in r.events if e.kind == "deleted"), None),
+        }
+        for r in world.repositories
+    ]
+    truth["unassigned_usage"] = [_unassigned(u) for u in world.unassigned]
+    totals = truth["totals"]
+    by_platform = {k: Decimal(v) for k, v in totals["cost_usd_by_platform"].items()}
+    people_cost = sum(by_platform.values(), Decimal(0))
+    unassigned: dict[str, Decimal] = {}
+    for usage in world.unassigned:
+        unassigned[usage.platform] = unassigned.get(usage.platform, Decimal(0)) + usage.cost_usd
+        by_platform[usage.platform] = by_platform.get(usage.platform, Decimal(0)) + usage.cost_usd
+    totals["people_cost_usd"] = str(people_cost)
+    totals["unassigned_cost_usd"] = str(sum(unassigned.values(), Decimal(0)))
+    totals["unassigned_cost_usd_by_platform"] = {k: str(v) for k, v in sorted(unassigned.items())}
+    totals["cost_usd"] = str(sum(by_platform.values(), Decimal(0)))
+    totals["cost_usd_by_platform"] = {k: str(v) for k, v in sorted(by_platform.items())}
+
+
+def _unassigned(usage: UnassignedUsage) -> dict:
+    requests = [r for s in usage.sessions for r in s.requests]
+    by_day: dict[str, Decimal] = {}
+    for r in requests:
+        day = r.at.date().isoformat()
+        by_day[day] = by_day.get(day, Decimal(0)) + r.cost_usd
+    key = usage.api_key
+    former = usage.former
+    return {
+        "usage_id": usage.usage_id,
+        "platform": usage.platform,
+        "kind": usage.kind,
+        "owner": {"kind": usage.owner[0], "id": usage.owner[1]},
+        "identifiers": {
+            "api_key_id": key.api_key_id if key else None,
+            "api_key_name": key.name if key else None,
+            "api_key_created_by": list(key.created_by) if key and key.created_by else None,
+            "service_account_id": key.service_account_id if key else None,
+            "project_id": usage.project_id,
+            "workspace_id": usage.workspace_id,
+            "user_id": None,
+            "model_reported": usage.model_reported,
+            "email": former.vendor_emails.get(usage.platform) if former else None,
+            "login": former.github_login if former and usage.platform == "copilot" else None,
+        },
+        "sessions": len(usage.sessions),
+        "requests": len(requests),
+        "models": sorted({r.model for r in requests}),
+        "cost_usd": str(usage.cost_usd),
+        "cost_usd_by_day": {day: str(v) for day, v in sorted(by_day.items())},
+        "input_tokens": sum(r.input_tokens for r in requests),
+        "cache_write_5m_tokens": sum(r.cache_write_5m_tokens for r in requests),
+        "cache_write_1h_tokens": sum(r.cache_write_1h_tokens for r in requests),
+        "cache_read_tokens": sum(r.cache_read_tokens for r in requests),
+        "output_tokens": sum(r.output_tokens for r in requests),
+        "ai_credits": str(sum((r.ai_credits for r in requests), Decimal(0))),
     }
 
 

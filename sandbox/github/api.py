@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -169,9 +169,10 @@ class GraphQLApi:
         points_per_hour: int = 5000,
         *,
         clock: Callable[[], float] = time.time,
+        as_of: date | None = None,
     ) -> None:
         self.schema = github_schema()
-        self.index = WorldIndex(world)
+        self.index = WorldIndex(world, as_of)
         self.ctx = Ctx(self.index, _timeline_types(self.schema))
         self.limit = points_per_hour
         self.clock = clock
@@ -182,6 +183,11 @@ class GraphQLApi:
         self._window_used = 0
         self._lock = threading.Lock()
         self._documents: dict[str, DocumentNode | list[Error]] = {}
+
+    def set_as_of(self, day: date | None) -> None:
+        """Answer as of ``day``: repositories renamed, transferred, archived or deleted by then."""
+        with self._lock:
+            self.index.as_of = day
 
     # ---------------------------------------------------------------------------- rate budget
 

@@ -29,6 +29,7 @@ PREFIXES: dict[str, str] = {
     "Label": "LA",
     "Ref": "REF",
     "Event": "EV",
+    "Fork": "R",
 }
 
 

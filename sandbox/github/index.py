@@ -10,7 +10,7 @@ import bisect
 import hashlib
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sandbox.model import Commit, Person, PullRequest, Repository, World
 
@@ -79,9 +79,12 @@ class RepoCommits:
 class WorldIndex:
     """Every lookup the resolvers use, over one world."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, as_of: date | None = None) -> None:
         self.world = world
         self.org = world.org
+        # The day the API answers for: repositories renamed, transferred, archived or deleted by
+        # then show so (None: the world's last day).
+        self.as_of = as_of
         self.repos: dict[str, Repository] = {r.full_name.lower(): r for r in world.repositories}
         self.repo_by_node_id = {r.node_id: r for r in world.repositories}
         self.prs: dict[tuple[str, int], PullRequest] = {}
@@ -93,7 +96,10 @@ class WorldIndex:
         # GitHub's PR database ids increase with creation time across the whole site.
         by_creation = sorted(self.prs.values(), key=lambda p: (p.created_at, p.repo, p.number))
         self.pr_database_id = {(p.repo, p.number): 1_000_000 + i for i, p in enumerate(by_creation)}
-        self.people_by_login: dict[str, Person] = {p.github_login.lower(): p for p in world.people}
+        # A deleted account resolves to nobody (its PRs, reviews and commits show no user).
+        self.people_by_login: dict[str, Person] = {
+            p.github_login.lower(): p for p in world.people if not p.github_deleted
+        }
         self.people_by_email: dict[str, Person] = {}
         for person in world.people:
             for email in (person.commit_email, person.work_email, *person.vendor_emails.values()):
@@ -204,6 +210,11 @@ class WorldIndex:
                 oid = add(commit, f"{repo.full_name}#{pr.number}/{i}", parent)
                 index.prs_by_oid.setdefault(oid, []).append(pr)
                 parent = commit
+            # A force-push's replaced commits: GitHub still serves them, no clone has them.
+            for i, commit in enumerate(pr.replaced_commits):
+                add(commit, f"{repo.full_name}#{pr.number}/replaced/{i}", commit.parent)
+            for commit in pr.landed[:-1]:  # a rebase merge's commits before its last
+                index.prs_by_oid.setdefault(index.oid_of[id(commit)], []).append(pr)
             if pr.merge_commit is not None:
                 if id(pr.merge_commit) not in index.oid_of:
                     add(pr.merge_commit, f"{repo.full_name}#{pr.number}/merge", None)
@@ -249,4 +260,27 @@ class WorldIndex:
         return False
 
     def repo_by_name(self, owner: str, name: str) -> Repository | None:
-        return self.repos.get(f"{owner}/{name}".lower())
+        """The repository called ``owner/name`` as of :attr:`as_of`, or that was (GitHub
+        redirects old names); None when there is none, or it is deleted or not yet created."""
+        wanted = f"{owner}/{name}".lower()
+        repo = self.repos.get(wanted)
+        if repo is None or repo.events:
+            repo = next(
+                (
+                    r
+                    for r in self.world.repositories
+                    if wanted in (n.lower() for n in r.names_until(self.as_of))
+                ),
+                None,
+            )
+        return repo if repo is not None and self.exists(repo) else None
+
+    def exists(self, repo: Repository) -> bool:
+        """The repository exists as of :attr:`as_of`: created by then and not deleted."""
+        if self.as_of is not None and repo.created_at.date() > self.as_of:
+            return False
+        return repo.name_on(self.as_of) is not None
+
+    def name_of(self, repo: Repository) -> str:
+        """``owner/name`` as of :attr:`as_of` (a deleted repository keeps its last name)."""
+        return repo.name_on(self.as_of) or repo.names_until(self.as_of)[-1]

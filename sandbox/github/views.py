@@ -36,6 +36,8 @@ from sandbox.github.index import (
     stable_int,
 )
 from sandbox.model import (
+    MAX_PR_COMMITS,
+    MAX_PR_FILES,
     Commit,
     PullRequest,
     Repository,
@@ -222,7 +224,7 @@ class Ctx:
         """``node(id:)``: any object this API hands out an id for."""
         repo = self.ix.repo_by_node_id.get(node_id)
         if repo is not None:
-            return self.repo(repo)
+            return self.repo(repo) if self.ix.exists(repo) else None
         pr = self.ix.pr_by_node_id.get(node_id)
         if pr is not None:
             return self.pr(pr)
@@ -358,11 +360,16 @@ class OrganizationView:
         return _avatar(self.login, size)
 
     def repositories(self, info: GraphQLResolveInfo, **kwargs: Any) -> Connection:
-        repos = [r for r in self.ctx.ix.world.repositories if r.owner == self.login]
+        ix = self.ctx.ix
+        repos = [
+            r
+            for r in ix.world.repositories
+            if ix.exists(r) and ix.name_of(r).split("/", 1)[0] == self.login
+        ]
         order = kwargs.get("orderBy") or {"field": "CREATED_AT", "direction": "ASC"}
         key: Callable[[Repository], Any]
         if order["field"] == "NAME":
-            key = lambda r: (r.name.lower(), r.database_id)  # noqa: E731
+            key = lambda r: (ix.name_of(r).split("/", 1)[1].lower(), r.database_id)  # noqa: E731
         elif order["field"] in ("PUSHED_AT", "UPDATED_AT"):
             key = lambda r: (_repo_updated(r), r.database_id)  # noqa: E731
         else:  # CREATED_AT, STARGAZERS (no stars in the sandbox: creation order)
@@ -402,20 +409,37 @@ class RepositoryView:
         self.repo = repo
         self.id = repo.node_id
         self.databaseId = repo.database_id
-        self.name = repo.name
-        self.nameWithOwner = repo.full_name
-        self.url = f"{WEB}/{repo.full_name}"
-        self.resourcePath = f"/{repo.full_name}"
         self.createdAt = iso(repo.created_at)
         self.description = None
-        self.isArchived = False
         self.isFork = False
         self.isPrivate = True
         self.visibility = "PRIVATE"
 
+    # Names and archiving as of the API's day (a repository can be renamed or transferred).
+
+    @property
+    def nameWithOwner(self) -> str:
+        return self.ctx.ix.name_of(self.repo)
+
+    @property
+    def name(self) -> str:
+        return self.nameWithOwner.split("/", 1)[1]
+
+    @property
+    def url(self) -> str:
+        return f"{WEB}/{self.nameWithOwner}"
+
+    @property
+    def resourcePath(self) -> str:
+        return f"/{self.nameWithOwner}"
+
+    @property
+    def isArchived(self) -> bool:
+        return self.repo.archived_on(self.ctx.ix.as_of)
+
     @property
     def owner(self) -> object | None:
-        return self.ctx.actor(self.repo.owner)
+        return self.ctx.actor(self.nameWithOwner.split("/", 1)[0])
 
     @property
     def updatedAt(self) -> str | None:
@@ -427,8 +451,9 @@ class RepositoryView:
         return iso(last)
 
     @property
-    def defaultBranchRef(self) -> RefView:
-        return RefView(self.ctx, self, self.repo.default_branch)
+    def defaultBranchRef(self) -> RefView | None:
+        # An empty repository has no branch at all.
+        return RefView(self.ctx, self, self.repo.default_branch) if self.repo.history else None
 
     def object(
         self, info: GraphQLResolveInfo, expression: str | None = None, oid: str | None = None
@@ -505,6 +530,46 @@ def _bisect_cursor(keys: list[tuple[float, int]], cursor: str, direction: str, r
     return bisect.bisect_right(keys, key) if right else bisect.bisect_left(keys, key)
 
 
+class ForkView:
+    """Another owner's fork that a PR's head branch lives in: a Repository with none of this
+    world's history (its branches are not served)."""
+
+    typename = "Repository"
+
+    def __init__(self, ctx: Ctx, full_name: str, parent: RepositoryView) -> None:
+        self.ctx = ctx
+        self.nameWithOwner = full_name
+        self.name = full_name.split("/", 1)[1]
+        self.id = encode_id("Fork", full_name)
+        self.databaseId = stable_int("fork:" + full_name)
+        self.url = f"{WEB}/{full_name}"
+        self.resourcePath = f"/{full_name}"
+        self.createdAt = parent.createdAt
+        self.updatedAt = parent.createdAt
+        self.pushedAt = parent.createdAt
+        self.description = None
+        self.isArchived = False
+        self.isFork = True
+        self.isPrivate = True
+        self.visibility = "PRIVATE"
+        self.defaultBranchRef = None
+
+    @property
+    def owner(self) -> object | None:
+        return self.ctx.actor(self.nameWithOwner.split("/", 1)[0])
+
+    def object(self, info: GraphQLResolveInfo, **kwargs: Any) -> None:
+        return None
+
+    def pullRequest(self, info: GraphQLResolveInfo, number: int) -> None:
+        raise github_error(
+            "NOT_FOUND", f"Could not resolve to a PullRequest with the number of {number}."
+        )
+
+    def pullRequests(self, info: GraphQLResolveInfo, **kwargs: Any) -> Connection:
+        return index_page([], connection_args(kwargs))
+
+
 class RefView:
     typename = "Ref"
 
@@ -551,7 +616,6 @@ class PullRequestView:
         self.ctx = ctx
         self.repository = repo
         self.baseRepository = repo
-        self.headRepository = repo
         self.pr = pr
         self.id = pr.node_id
         self.number = pr.number
@@ -563,7 +627,7 @@ class PullRequestView:
         self.closed = pr.state != "OPEN"
         self.merged = pr.state == "MERGED"
         self.locked = False
-        self.isCrossRepository = False
+        self.isCrossRepository = pr.fork is not None or pr.fork_deleted
         self.createdAt = iso(pr.created_at)
         self.updatedAt = iso(pr.updated_at)
         self.publishedAt = iso(pr.published_at)
@@ -600,7 +664,20 @@ class PullRequestView:
         return self.ctx.actor(self.pr.merged_by)
 
     @property
+    def headRepository(self) -> object | None:
+        """The repository the head branch lives in: this one, a fork, or none (deleted fork)."""
+        if self.pr.fork_deleted:
+            return None
+        if self.pr.fork is not None:
+            return ForkView(self.ctx, self.pr.fork, self.repository)
+        return self.repository
+
+    @property
     def headRepositoryOwner(self) -> object | None:
+        if self.pr.fork_deleted:
+            return None
+        if self.pr.fork is not None:
+            return self.ctx.actor(self.pr.fork.split("/", 1)[0])
         return self.repository.owner
 
     @property
@@ -625,8 +702,9 @@ class PullRequestView:
 
     @property
     def headRef(self) -> RefView | None:
-        # GitHub deletes head branches on merge/close in most orgs; the ref is then null.
-        if self.pr.state != "OPEN":
+        # GitHub deletes head branches on merge/close in most orgs; the ref is then null. A
+        # fork's branch is not in this repository.
+        if self.pr.state != "OPEN" or self.isCrossRepository:
             return None
         return RefView(self.ctx, self.repository, self.pr.head_ref)
 
@@ -698,7 +776,10 @@ class PullRequestView:
     # -- connections
 
     def commits(self, info: GraphQLResolveInfo, **kwargs: Any) -> Connection:
-        return index_page(self.commit_views, connection_args(kwargs))
+        # GitHub serves a PR's first 250 commits; totalCount still counts them all.
+        page = index_page(self.commit_views[:MAX_PR_COMMITS], connection_args(kwargs))
+        page.totalCount = len(self.commit_views)
+        return page
 
     def reviews(self, info: GraphQLResolveInfo, **kwargs: Any) -> Connection | None:
         views = self.review_views
@@ -726,8 +807,9 @@ class PullRequestView:
         )
 
     def files(self, info: GraphQLResolveInfo, **kwargs: Any) -> Connection | None:
-        return index_page(
-            self.pr.files,
+        # GitHub serves a PR's first 3,000 files; totalCount still counts them all.
+        page = index_page(
+            self.pr.files[:MAX_PR_FILES],
             connection_args(kwargs),
             lambda _, f: {
                 "path": f.path,
@@ -737,6 +819,8 @@ class PullRequestView:
                 "viewerViewedState": "UNVIEWED",
             },
         )
+        page.totalCount = len(self.pr.files)
+        return page
 
     def timelineItems(self, info: GraphQLResolveInfo, **kwargs: Any) -> Connection:
         items = self.timeline_views

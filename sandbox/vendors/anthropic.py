@@ -93,13 +93,12 @@ TOKEN_TYPES = (
     ("output_tokens", "Output Tokens", Decimal("5")),
 )
 # Index dimensions and values of key-billed usage.
-DIMS = ("api_key_id", "workspace_id", "model", "context_window")
+DIMS = ("api_key_id", "workspace_id", "model", "context_window", "service_account_id")
 UNCACHED, WRITE_5M, WRITE_1H, CACHE_READ, OUTPUT, COST = range(6)
 # Dimensions that do not vary in the simulation: every request is standard tier, global
 # inference, API-key (not OAuth) traffic and not fast mode.
 CONSTANT_DIMS = {
     "account_id": None,
-    "service_account_id": None,
     "service_tier": "standard",
     "inference_geo": "global",
     "speed": "standard",
@@ -116,6 +115,18 @@ def context_window(request: AIRequest) -> str:
         + request.cache_read_tokens
     )
     return "200k-1M" if prompt > 200_000 else "0-200k"
+
+
+def _values(r: AIRequest) -> tuple[int, int, int, int, int, Decimal]:
+    """A request's index values, in the order of ``UNCACHED``…``COST``."""
+    return (
+        r.input_tokens,
+        r.cache_write_5m_tokens,
+        r.cache_write_1h_tokens,
+        r.cache_read_tokens,
+        r.output_tokens,
+        r.cost_usd,
+    )
 
 
 def anthropic_email(person: Person) -> str:
@@ -171,16 +182,25 @@ class AnthropicApi(VendorApi):
             key = keys.get(r.api_key_id) if r.api_key_id else None
             if key is None:
                 continue
-            dims = (key.api_key_id, key.workspace_id, r.model, context_window(r))
-            values = (
-                r.input_tokens,
-                r.cache_write_5m_tokens,
-                r.cache_write_1h_tokens,
-                r.cache_read_tokens,
-                r.output_tokens,
-                r.cost_usd,
-            )
-            rows.append((r.at, dims, values))
+            dims = (key.api_key_id, key.workspace_id, r.model, context_window(r), None)
+            rows.append((r.at, dims, _values(r)))
+        # Usage nobody owns: Console usage (no key; the default workspace, which the reports
+        # show as null), a service account's key, a key whose creator left, a CI bot's Claude
+        # Code key (key-billed, so here too).
+        for usage in self.world.unassigned:
+            if usage.platform not in ("claude_code", "anthropic_api"):
+                continue
+            key = usage.api_key
+            for session in usage.sessions:
+                for r in session.requests:
+                    dims = (
+                        key.api_key_id if key else None,
+                        key.workspace_id if key else None,
+                        r.model,
+                        context_window(r),
+                        key.service_account_id if key else None,
+                    )
+                    rows.append((r.at, dims, _values(r)))
         self.usage = TimeSeriesIndex(rows)
 
     def _index_claude_code(self) -> None:
@@ -231,12 +251,35 @@ class AnthropicApi(VendorApi):
                     api=person_id in uses_key,
                 )
             )
+        # Keys no person holds (a CI bot's) are reported as API actors, by key name.
+        for usage in world.unassigned:
+            if usage.platform != "claude_code" or usage.api_key is None:
+                continue
+            by_day: dict[date, list[AIRequest]] = defaultdict(list)
+            started: dict[date, int] = defaultdict(int)
+            for session in usage.sessions:
+                started[session.started_at.astimezone(UTC).date()] += 1
+                for r in session.requests:
+                    by_day[r.at.astimezone(UTC).date()].append(r)
+            for day in sorted(set(by_day) | set(started)):
+                record = self._claude_code_record(
+                    None,
+                    day,
+                    by_day.get(day, []),
+                    num_sessions=started.get(day, 0),
+                    commits=0,
+                    prs=0,
+                    tools={t: [0, 0] for t in TOOLS},
+                    api=True,
+                    api_key_name=usage.api_key.name,
+                )
+                self.claude_code[day].append(record)
         for records in self.claude_code.values():
-            records.sort(key=lambda rec: (rec["actor"]["email_address"], rec["date"]))
+            records.sort(key=lambda rec: (_actor_name(rec["actor"]), rec["date"]))
 
     def _claude_code_record(
         self,
-        person: Person,
+        person: Person | None,
         day: date,
         requests: Sequence[AIRequest],
         *,
@@ -245,7 +288,9 @@ class AnthropicApi(VendorApi):
         prs: int,
         tools: dict[str, list[int]],
         api: bool,
+        api_key_name: str | None = None,
     ) -> JsonObject:
+        """One actor-day: a person (``user_actor``) or, without one, an API key (``api_actor``)."""
         by_model: dict[str, list[Any]] = {}
         for r in requests:
             acc = by_model.setdefault(r.model, [0, 0, 0, 0, Decimal(0)])
@@ -254,8 +299,13 @@ class AnthropicApi(VendorApi):
             acc[2] += r.cache_read_tokens
             acc[3] += r.cache_write_5m_tokens + r.cache_write_1h_tokens
             acc[4] += r.cost_usd
+        actor = (
+            {"email_address": anthropic_email(person), "type": "user_actor"}
+            if person is not None
+            else {"api_key_name": api_key_name, "type": "api_actor"}
+        )
         return {
-            "actor": {"email_address": anthropic_email(person), "type": "user_actor"},
+            "actor": actor,
             "core_metrics": {
                 "commits_by_claude_code": commits,
                 "lines_of_code": {
@@ -286,7 +336,7 @@ class AnthropicApi(VendorApi):
                 for model, acc in sorted(by_model.items())
             ],
             "organization_id": self.org_id,
-            "terminal_type": pick(TERMINALS, person.person_id),
+            "terminal_type": pick(TERMINALS, person.person_id) if person else "non-interactive",
             "tool_actions": {t: {"accepted": a, "rejected": r} for t, (a, r) in tools.items()},
             "subscription_type": None if api else "enterprise",
         }
@@ -319,16 +369,18 @@ class AnthropicApi(VendorApi):
     def _key_object(self, key: ApiKey) -> JsonObject:
         owner = self.people.get(key.owner_person_id)
         hint_tail = f"{stable_hash('anthropic-key', key.api_key_id) % 36**4:04x}"[-4:]
+        if key.created_by is not None:  # a key no person owns: a service account's, or orphaned
+            created_by = {"id": key.created_by[1], "type": key.created_by[0]}
+        else:
+            creator = anthropic_user_id(owner) if owner else key.owner_person_id
+            created_by = {"id": creator, "type": "user"}
         return {
             "id": key.api_key_id,
             "type": "api_key",
             "name": key.name,
             "workspace_id": key.workspace_id,
             "created_at": rfc3339(key.created_at),
-            "created_by": {
-                "id": anthropic_user_id(owner) if owner else key.owner_person_id,
-                "type": "user",
-            },
+            "created_by": created_by,
             "partial_key_hint": f"sk-ant-api03-{key.api_key_id[-3:]}...{hint_tail}",
             "status": "active",
         }
@@ -470,6 +522,9 @@ class AnthropicApi(VendorApi):
     def _messages_filter(self, request: ApiRequest) -> Any:
         """A predicate over index dims for the ``*_ids[]`` / ``models[]`` filters, or None."""
         on_dims = {
+            "service_account_id": set(
+                request.params("service_account_ids[]", "service_account_ids")
+            ),
             "api_key_id": set(request.params("api_key_ids[]", "api_key_ids")),
             "workspace_id": set(request.params("workspace_ids[]", "workspace_ids")),
             "model": set(request.params("models[]", "models")),
@@ -477,7 +532,6 @@ class AnthropicApi(VendorApi):
         }
         on_constants = {
             "account_id": request.params("account_ids[]", "account_ids"),
-            "service_account_id": request.params("service_account_ids[]", "service_account_ids"),
             "service_tier": request.params("service_tiers[]", "service_tiers"),
             "inference_geo": request.params("inference_geos[]", "inference_geos"),
             "speed": request.params("speeds[]", "speeds"),
@@ -502,11 +556,11 @@ class AnthropicApi(VendorApi):
         starts, next_start = bucket_page(start, end, width, limit, page)
         by_description = "description" in groups
         # Re-group on workspace (if asked) and, for descriptions, model and context window.
-        keep = [False, "workspace_id" in groups, by_description, by_description]
+        keep = [False, "workspace_id" in groups, by_description, by_description, False]
         data = []
         for bucket_start in starts:
             results = []
-            for (_key, workspace_id, model, window), v in self.usage.grouped(
+            for (_key, workspace_id, model, window, _account), v in self.usage.grouped(
                 bucket_start, width, keep
             ):
                 results.extend(self._cost_results(workspace_id, model, window, v, by_description))
@@ -595,6 +649,10 @@ class AnthropicApi(VendorApi):
         if creator:
             items = [k for k in items if k["created_by"]["id"] == creator]
         return ApiResponse(200, list_page(request, items))
+
+
+def _actor_name(actor: JsonObject) -> str:
+    return actor.get("email_address") or actor.get("api_key_name") or ""
 
 
 def list_page(request: ApiRequest, items: Sequence[JsonObject]) -> JsonObject:

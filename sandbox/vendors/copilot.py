@@ -51,6 +51,17 @@ from sandbox.vendors import (
 )
 
 DOCS = "https://docs.github.com/rest"
+# What GitHub answers when the organisation cannot read Copilot's reports or seats. A 404's
+# message is always "Not Found" (see ``GitHubApi.error``).
+REPORT_REFUSALS = {
+    403: "Copilot usage metrics are disabled by this organization's Copilot policy.",
+    404: "Not Found",
+    422: "Copilot Usage Metrics API setting is disabled",
+}
+SEAT_REFUSALS = {
+    403: "Resource not accessible by personal access token",
+    404: "Not Found",
+}
 REST_LIMIT_PER_HOUR = 5000
 # Feature of a Copilot session (one per session, weighted), and the IDEs people use.
 FEATURES = (
@@ -114,8 +125,10 @@ class GitHubApi(VendorApi):
         *,
         rate_limit_scale: float = 1.0,
         records_per_file: int = 100,
+        as_of: date | None = None,
     ) -> None:
         super().__init__()
+        self.as_of = as_of
         self.world = world
         self.people = people_by_id(world)
         self.token = token
@@ -166,7 +179,13 @@ class GitHubApi(VendorApi):
         )
         self.last_activity: dict[str, tuple[Any, str]] = {}
         self.credits: dict[date, dict[tuple[str, str], list[Decimal]]] = defaultdict(dict)
-        for session in world.sessions:
+        # Users who left keep their user-days in the reports: no seat, not in the organisation.
+        departed = [u for u in world.unassigned if u.platform == "copilot" and u.former]
+        for usage in departed:
+            assert usage.former is not None
+            self.people[usage.former.person_id] = usage.former
+        sessions = [*world.sessions, *(s for u in departed for s in u.sessions)]
+        for session in sessions:
             if session.platform != "copilot":
                 continue
             person = self.people[session.person_id]
@@ -401,8 +420,15 @@ class GitHubApi(VendorApi):
         mac = hmac.new(self._secret, f"{path}\n{expiry}".encode(), hashlib.sha256).digest()
         return base64.b64encode(mac).decode()
 
+    def _check_reports(self) -> None:
+        """The organisation's Copilot metrics policy and licence (``sandbox.reality``)."""
+        status = self.world.reality.reports_status
+        if status != 200:
+            raise ApiError(status, REPORT_REFUSALS[status])
+
     def _users_1_day(self, request: ApiRequest, m: re.Match[str]) -> ApiResponse:
         self._check_org(m)
+        self._check_reports()
         day = parse_day(request.param("day"), "day")
         if not self.world.start <= day < self.world.end:
             return ApiResponse(204)  # "A header with no content is returned": no report.
@@ -421,6 +447,7 @@ class GitHubApi(VendorApi):
 
     def _users_28_day(self, request: ApiRequest, m: re.Match[str]) -> ApiResponse:
         self._check_org(m)
+        self._check_reports()
         span = self._28_days()
         count = sum(len(self.activity.get(d, {})) for d in span)
         return ApiResponse(
@@ -454,6 +481,9 @@ class GitHubApi(VendorApi):
 
     def _seats(self, request: ApiRequest, m: re.Match[str]) -> ApiResponse:
         self._check_org(m)
+        status = self.world.reality.seats_status
+        if status != 200:
+            raise ApiError(status, SEAT_REFUSALS[status])
         page = parse_int(request.param("page"), "page", default=1, low=1)
         per_page = parse_int(request.param("per_page"), "per_page", default=50, low=1, high=100)
         seats = self.seats
@@ -626,5 +656,14 @@ class GitHubApi(VendorApi):
                     if exc.name != "sandbox.github_graphql":
                         raise
                     raise ApiError(501, "GraphQL is not available in this sandbox build") from None
-                self._graphql = module.GraphQLApi(self.world, points_per_hour=self.rest_limit)
+                self._graphql = module.GraphQLApi(
+                    self.world, points_per_hour=self.rest_limit, as_of=self.as_of
+                )
             return self._graphql
+
+    def set_as_of(self, day: date | None) -> None:
+        """Answer GraphQL as of ``day`` (repository renames, transfers, archives, deletions)."""
+        with self._lock:
+            self.as_of = day
+            if self._graphql is not None:
+                self._graphql.set_as_of(day)

@@ -54,7 +54,7 @@ from sandbox.vendors import (
 DAY_MS = 86_400_000
 MAX_DAILY_RANGE_MS = 30 * DAY_MS
 AI_CODE_DEFAULT_RANGE_MS = 7 * DAY_MS
-# A commit counts as the session's if authored by its end plus this grace (as generate.py has it).
+# A commit counts as the session's if authored by its end plus this grace (as the generator has it).
 COMMIT_GRACE = timedelta(minutes=5)
 # Requests per minute per endpoint (Aug-2026 docs); other endpoints default to 20.
 RATE_LIMITS = {
@@ -161,8 +161,17 @@ class CursorApi(VendorApi):
         users = {e.person.person_id: e.person for e in events}
         members = [p for p in world.people if "cursor" in p.platforms or p.person_id in users]
         self.members = members
-        self.by_email = {cursor_email(p): p for p in members}
-        self.by_numeric = {cursor_numeric_id(p): p for p in members}
+        # Members removed from the team: their events and days stay in the usage reports, but
+        # the team's members and spend no longer list them.
+        removed = [u.former for u in world.unassigned if u.platform == "cursor" and u.former]
+        for usage in world.unassigned:
+            if usage.platform == "cursor" and usage.former is not None:
+                for session in usage.sessions:
+                    for i, r in enumerate(session.requests):
+                        events.append(Event(epoch_ms(r.at), usage.former, session, i, r))
+        self.users = members + removed
+        self.by_email = {cursor_email(p): p for p in self.users}
+        self.by_numeric = {cursor_numeric_id(p): p for p in self.users}
 
         # Ascending by (time, user, session, index): a total order, so pages are stable and
         # ties at the same millisecond never overlap or skip a page boundary.
@@ -188,7 +197,9 @@ class CursorApi(VendorApi):
             p.person_id: [Decimal(0), Decimal(0), 0] for p in members
         }
         for e in events[bisect_left(self.event_ms, cycle_ms) :]:
-            acc = self.spend[e.person.person_id]
+            acc = self.spend.get(e.person.person_id)
+            if acc is None:
+                continue  # a removed member's spend is no longer listed
             acc[1] += e.request.cost_usd
             acc[2] += 1
             if e.kind == USAGE_BASED:
@@ -208,7 +219,7 @@ class CursorApi(VendorApi):
         self.user_ai_commits = dict(per_user_commits)
         # ``user`` may be an email, an encoded id or a numeric id, as the docs allow.
         self.ai_users: dict[str, str] = {}
-        for p in world.people:
+        for p in [*world.people, *removed]:
             for key in (cursor_email(p), cursor_user_id(p), str(cursor_numeric_id(p))):
                 self.ai_users.setdefault(key, p.person_id)
 
@@ -285,7 +296,7 @@ class CursorApi(VendorApi):
             rows = [
                 self._daily_row(p, d)
                 for d in span
-                for p in sorted(self.members, key=cursor_numeric_id)
+                for p in sorted(self.users, key=cursor_numeric_id)
                 if (p.person_id, d) in self.daily
             ]
             return ApiResponse(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sandbox.model import Person, World
+from sandbox.model import AIRequest, Person, World
 from sandbox.vendors import (
     BUCKET_LIMITS,
     BUCKET_SECONDS,
@@ -90,15 +90,18 @@ class OpenAIApi(VendorApi):
             owner = self.people.get(key.owner_person_id)
             user_id = openai_user_id(owner) if owner else None
             dims = (key.project_id, user_id, key.api_key_id, r.model, False, "default")
-            values = (
-                r.input_tokens,
-                r.cache_write_5m_tokens + r.cache_write_1h_tokens,
-                r.cache_read_tokens,
-                r.output_tokens,
-                1,
-                r.cost_usd,
-            )
-            rows.append((r.at, dims, values))
+            rows.append((r.at, dims, _values(r)))
+        # Usage nobody owns: a service account's key (no user), Playground usage in a project
+        # (no key, no user), and usage the report cannot break down at all (everything null).
+        for usage in world.unassigned:
+            if usage.platform != "openai_api":
+                continue
+            key_id = usage.api_key.api_key_id if usage.api_key else None
+            for session in usage.sessions:
+                for r in session.requests:
+                    model = r.model if usage.model_reported else None
+                    dims = (usage.project_id, None, key_id, model, False, "default")
+                    rows.append((r.at, dims, _values(r)))
         self.usage = TimeSeriesIndex(rows)
         owners = {k.owner_person_id for k in keys.values()}
         self.users = sorted(
@@ -295,6 +298,18 @@ class OpenAIApi(VendorApi):
         )
 
 
+def _values(r: AIRequest) -> tuple[int, int, int, int, int, Decimal]:
+    """A request's index values, in the order of ``UNCACHED``…``COST``."""
+    return (
+        r.input_tokens,
+        r.cache_write_5m_tokens + r.cache_write_1h_tokens,
+        r.cache_read_tokens,
+        r.output_tokens,
+        1,
+        r.cost_usd,
+    )
+
+
 def cost_results(
     project_id: str | None,
     api_key_id: str | None,
@@ -321,7 +336,8 @@ def cost_results(
     weights = [Decimal(v[i]) * rel for i, _name, rel in LINE_ITEMS]
     parts = split_amount(v[COST], weights, DOLLAR_QUANTUM)
     return [
-        result(part, f"{model}, {name}", v[i])
+        # Usage whose model the report does not know has line items without one.
+        result(part, f"{model}, {name}" if model else name, v[i])
         for (i, name, _rel), part in zip(LINE_ITEMS, parts, strict=True)
         if v[i] or part
     ]

@@ -1,0 +1,104 @@
+"""The default worlds stay byte for byte what they were: every messy case is opt-in.
+
+The digests below were computed on the commit before the sandbox learnt the real world's mess
+(4338a1b) and before ``generate.py`` was split into modules. A change here means the default
+``tiny`` or ``demo`` world changed — the truth file, a git object id or an API answer — which must
+be a decision (flipping a default), never a side effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from answers import collect
+
+from sandbox.cli import prepare
+from sandbox.generate import build_world
+from sandbox.model import World
+from sandbox.server import SandboxServer
+from sandbox.truth import build_truth
+
+TINY = {
+    "truth.json": "b970ce28c46ba61d",
+    "people.csv": "70045ecfa9c337c0",
+    "git refs": "8caf54cf51686c0d",
+}
+TINY_ANSWERS = {
+    "anthropic messages": "2616357ddfbacd84",
+    "anthropic cost_report": "d6f2804aec2161c0",
+    "anthropic claude_code": "d6d25bcbcda2289f",
+    "anthropic users": "1bc49a971ff3d4e9",
+    "anthropic api_keys": "b6f21b106cc09379",
+    "openai completions": "76f19e16cd2e56af",
+    "openai costs": "df9aa8b5cd867db3",
+    "openai users": "7bc7a2e92d45aac9",
+    "cursor members": "e1b9c6540bf8bb22",
+    "cursor daily": "a84331a0de89b822",
+    "cursor daily paged": "d7d253a7ea5ca265",
+    "cursor events": "3bdb976d1fd5ea50",
+    "cursor spend": "2858dcac71a4e5a4",
+    "cursor ai-code commits": "496a864e3681948e",
+    "copilot users-1-day": "2e7dccfd41d58b69",
+    "copilot users-28-day": "a3fc8e1861769676",
+    "copilot seats": "01b9cbf5f06c6faa",
+    "copilot ai credits": "5e07b940c672ba3a",
+    "graphql organization": "d78f2dff23035f81",
+    "graphql acme/api": "cf8ed6cda10f8830",
+    "graphql acme/web": "004f0b69fff934fb",
+}
+DEMO = {"truth.json": "601fc7e3d816119f", "commit oids": "c4fba533e841b2a4"}
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def truth_file(world: World) -> bytes:
+    """truth.json exactly as ``write_truth`` writes it."""
+    return (json.dumps(build_truth(world), indent=1, sort_keys=True) + "\n").encode()
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, Path]:
+    out = tmp_path_factory.mktemp("pinned")
+    return prepare("tiny", 7, out), out
+
+
+def test_tiny_truth_roster_and_git_objects_are_unchanged(prepared: tuple[World, Path]) -> None:
+    world, out = prepared
+    refs = "".join(
+        subprocess.run(
+            ["git", "for-each-ref", "--format=%(refname) %(objectname)"],
+            cwd=out / "git" / f"{repo.full_name}.git",
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for repo in world.repositories
+    )
+    assert {
+        "truth.json": digest((out / "truth.json").read_bytes()),
+        "people.csv": digest((out / "people.csv").read_bytes()),
+        "git refs": digest(refs.encode()),
+    } == TINY
+
+
+def test_tiny_api_answers_are_unchanged(prepared: tuple[World, Path]) -> None:
+    world, _ = prepared
+    with SandboxServer(world, rate_limit_scale=100) as server:
+        answers = collect(server, world)
+    assert {name: digest(body) for name, body in answers.items()} == TINY_ANSWERS
+
+
+def test_demo_truth_and_commit_ids_are_unchanged() -> None:
+    world = build_world("demo")
+    oids = "\n".join(
+        commit.oid or ""
+        for repo in world.repositories
+        for commit in [*repo.history, *(c for pr in repo.pull_requests for c in pr.commits)]
+    )
+    assert {"truth.json": digest(truth_file(world)), "commit oids": digest(oids.encode())} == DEMO
