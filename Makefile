@@ -46,9 +46,11 @@ fix: install
 parse: install
 	$(BIN)/dbt parse --project-dir . --profiles-dir dbt_project
 
+# The Dagster UI (dg dev): the instance settings come from orchestration/dagster.yaml.
 dev: install
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/dagster dev -m orchestration.definitions
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp orchestration/dagster.yaml $(DAGSTER_HOME)/
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg dev
 
 bench: install
 	$(BIN)/tokenworth bench

@@ -4,29 +4,54 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 
-def _home() -> Path:
+def _home(create: bool = False) -> Path:
     from orchestration.lib import settings
 
-    return settings.tokenworth_home(create=False)
+    return settings.tokenworth_home(create=create)
 
 
 def _say(line: str) -> None:
     print(f"tokenworth run: {line}", flush=True)
 
 
-def _run(start: date, end: date | None) -> int:
-    """``tokenworth run``: the summary, and the documented exit code (0, 1, 2 or 3)."""
+def _say_on(stream: TextIO) -> Callable[[str], None]:
+    """Progress lines written to ``stream`` (the terminal while logs go to a file)."""
+
+    def say(line: str) -> None:
+        print(f"tokenworth run: {line}", file=stream, flush=True)
+
+    return say
+
+
+def _run(start: date, end: date | None, verbose: bool) -> int:
+    """``tokenworth run``: progress, the summary, and the documented exit code (0, 1, 2 or 3)."""
+    from orchestration import console
     from orchestration.lib.lock import RunLockedError
     from orchestration.lib.warehouse import WarehouseConfigError, WarehouseUnreachableError
-    from orchestration.run import EXIT_BAD_CONFIGURATION, EXIT_BUILD_FAILED, run_partitions
+    from orchestration.run import (
+        EXIT_BAD_CONFIGURATION,
+        EXIT_BUILD_FAILED,
+        check_can_start,
+        run_partitions,
+    )
 
     try:
-        summary = run_partitions(start, end, progress=_say)
+        # Refuse bad input before anything is written (a log file included).
+        check_can_start(start, end)
+        if verbose:
+            summary = run_partitions(start, end, progress=_say)
+        else:
+            log = console.log_path(_home(create=True), "run")
+            _say(f"Dagster's and dbt's logs go to {log}")
+            summary = console.with_progress(
+                lambda terminal: run_partitions(start, end, progress=_say_on(terminal)), log
+            )
     except (ValueError, WarehouseConfigError, RunLockedError) as error:
         print(f"tokenworth run: {error}", file=sys.stderr)
         return EXIT_BAD_CONFIGURATION
@@ -65,25 +90,66 @@ def _day(value: str) -> date:
         ) from None
 
 
+class _DefaultsFormatter(argparse.HelpFormatter):
+    """Help that ends each option with its default, unless it has none or already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            not action.option_strings
+            or action.default in (None, False, "", argparse.SUPPRESS)
+            or "default" in text
+        ):
+            return text
+        return f"{text} (default: %(default)s)".strip()
+
+
+class _DefaultsParser(argparse.ArgumentParser):
+    """A subcommand parser whose --help lists each option's default."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from importlib.metadata import version
+
     parser = argparse.ArgumentParser(
         prog="tokenworth",
         description="What did our AI coding spend buy? The nightly pipeline and its sandbox.",
+        epilog="Exit codes of `run`: 0 everything loaded and built; 1 some input failed, the "
+        "warehouse was built from the rest; 2 bad configuration or command line (or another run "
+        "holds TOKENWORTH_HOME); 3 the warehouse build failed.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version", action="version", version=f"tokenworth {version('tokenworth')}"
+    )
+    # Every subcommand's --help shows each option's default.
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_DefaultsParser)
 
     run = commands.add_parser(
         "run",
         help="materialise every asset for the given UTC days (the nightly job's code path)",
     )
     run.add_argument("--start", type=_day, required=True, help="first day, YYYY-MM-DD")
-    run.add_argument("--end", type=_day, help="last day, inclusive (default: --start)")
+    run.add_argument("--end", type=_day, help="last day, inclusive (default: the --start day)")
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="stream Dagster's and dbt's logs here instead of into $TOKENWORTH_HOME/logs/",
+    )
 
     demo = commands.add_parser(
         "demo", help="run the whole pipeline on the sandbox and print a summary from the marts"
     )
-    demo.add_argument("--profile", choices=("tiny", "demo", "large"), default="demo")
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument(
+        "--profile",
+        choices=("tiny", "demo", "large"),
+        default="demo",
+        help="size of the simulated organisation",
+    )
+    demo.add_argument("--seed", type=int, default=7, help="the simulation's random seed")
 
     report = commands.add_parser(
         "report", help="rebuild the offline HTML report from the marts of the configured warehouse"
@@ -96,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         "bench",
         help="performance figures on a sandbox profile: requests, load, dbt, nightly, memory",
     )
-    bench.add_argument("--profile", choices=("tiny", "demo", "large"), default="large")
+    bench.add_argument(
+        "--profile", choices=("tiny", "demo", "large"), default="large", help="sandbox profile"
+    )
     bench.add_argument(
         "--days", type=int, default=120, help="days of history (the profile's last N days)"
     )
@@ -110,8 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--repeats", type=int, default=2, help="load step: best of this many runs per source"
     )
-    bench.add_argument("--demo-profile", choices=("tiny", "demo", "large"), default="demo")
-    bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument(
+        "--demo-profile",
+        choices=("tiny", "demo", "large"),
+        default="demo",
+        help="profile of the demo step",
+    )
+    bench.add_argument("--seed", type=int, default=7, help="the simulation's random seed")
 
     sandbox = commands.add_parser("sandbox", help="the simulated organisation")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
@@ -168,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run(bench)
     if args.command == "run":
-        return _run(args.start, args.end)
+        return _run(args.start, args.end, args.verbose)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -11,23 +11,18 @@ The terminal shows one line per finished step with its time; Dagster's and dbt's
 """
 
 import os
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
 
 import duckdb
 
-from orchestration.run import RunSummary, run_partitions
+from orchestration import console
+from orchestration.console import with_progress
+from orchestration.run import run_partitions
 
 # Quiet days after the simulated ones: enough for the 30-day durability horizon.
 QUIET_DAYS = 35
-# Seconds without a finished step before the terminal hears what is still running.
-HEARTBEAT_SECONDS = 30
 
 
 def run_demo(profile: str, home: Path, seed: int) -> int:
@@ -37,8 +32,7 @@ def run_demo(profile: str, home: Path, seed: int) -> int:
 
     home = home.resolve()
     out = home / "sandbox" / profile
-    log_path = home / "logs" / f"demo-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = console.log_path(home, "demo")
     started = time.monotonic()
     print(f"[1/4] generating the {profile} sandbox in {out} …", flush=True)
     world = prepare(profile, seed, out)
@@ -65,7 +59,9 @@ def run_demo(profile: str, home: Path, seed: int) -> int:
             flush=True,
         )
         step = time.monotonic()
-        summary = _run_quietly(world.start, last, log_path)
+        summary = with_progress(
+            lambda _: run_partitions(world.start, last), log_path, indent="      "
+        )
         print(
             f"      {len(set(summary.materialized))} assets materialised "
             f"({time.monotonic() - step:.0f}s)",
@@ -84,10 +80,10 @@ def run_demo(profile: str, home: Path, seed: int) -> int:
         f"\nDone in {time.monotonic() - started:.0f}s.\n"
         + (f"  Report (open in a browser):  file://{report}\n" if report else "")
         + f"  Dagster UI on the same warehouse:  TOKENWORTH_HOME={home} "
-        f"DAGSTER_HOME={os.environ['DAGSTER_HOME']} make dev\n"
+        f"TOKENWORTH_START_DATE={world.start} DAGSTER_HOME={os.environ['DAGSTER_HOME']} "
+        "make dev\n"
         f'  SQL from Python:  .venv/bin/python -c "import duckdb; print(duckdb.connect('
         f"'{warehouse}', read_only=True).sql('select * from marts.mart_platform_efficiency'))\"\n"
-        f"  or the duckdb CLI:  duckdb -readonly {warehouse}   (then: show all tables;)\n"
         f"  Rebuild the report later:  TOKENWORTH_HOME={home} .venv/bin/tokenworth report"
     )
     return 0 if summary.success and report else 1
@@ -103,109 +99,6 @@ def _write_report(out: Path, warehouse: Path) -> Path | None:
         return None
     print(f"      {path} ({path.stat().st_size / 1024:.0f} KiB, works offline)", flush=True)
     return path
-
-
-@contextmanager
-def _output_to(log_path: Path) -> Iterator[TextIO]:
-    """Send this process's and its children's stdout/stderr to ``log_path``.
-
-    Yields a stream to the real terminal for progress lines. Redirecting the file descriptors
-    (not just ``sys.stdout``) also catches the dbt subprocess and Dagster's console logger.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved_out, saved_err = os.dup(1), os.dup(2)
-    terminal = os.fdopen(os.dup(saved_out), "w", buffering=1, encoding="utf-8")
-    with log_path.open("ab") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        try:
-            yield terminal
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved_out, 1)
-            os.dup2(saved_err, 2)
-            os.close(saved_out)
-            os.close(saved_err)
-            terminal.close()
-
-
-def _run_quietly(first: object, last: object, log_path: Path) -> RunSummary:
-    """``run_partitions`` with its logs in ``log_path`` and one progress line per step."""
-    with _output_to(log_path) as terminal:
-        stop = threading.Event()
-        watcher = threading.Thread(
-            target=_report_steps, args=(terminal, stop, time.time()), daemon=True
-        )
-        watcher.start()
-        try:
-            return run_partitions(first, last)  # type: ignore[arg-type]
-        finally:
-            stop.set()
-            watcher.join(timeout=10)
-
-
-def _report_steps(terminal: TextIO, stop: threading.Event, since: float) -> None:
-    """Poll the Dagster instance for the run's step events and print each finished step.
-
-    Polling the run storage keeps the progress outside the pipeline code: the nightly job runs
-    exactly as it does under the schedule.
-    """
-    import dagster as dg
-
-    from orchestration.run import _instance
-
-    instance = _instance()
-    kinds = {
-        dg.DagsterEventType.STEP_START,
-        dg.DagsterEventType.STEP_SUCCESS,
-        dg.DagsterEventType.STEP_FAILURE,
-    }
-    run_id: str | None = None
-    started: dict[str, float] = {}
-    done: set[str] = set()
-    quiet_since = time.monotonic()
-    while True:
-        final = stop.wait(1.0)
-        try:
-            if run_id is None:
-                records = instance.get_run_records(limit=1)
-                if records and records[0].create_timestamp.timestamp() >= since - 1:
-                    run_id = records[0].dagster_run.run_id
-            if run_id is not None:
-                for entry in instance.all_logs(run_id, of_type=kinds):
-                    event = entry.dagster_event
-                    key = event.step_key if event else None
-                    if event is None or key is None or key in done:
-                        continue
-                    if event.event_type == dg.DagsterEventType.STEP_START:
-                        started.setdefault(key, entry.timestamp)
-                        continue
-                    done.add(key)
-                    took = entry.timestamp - started.get(key, entry.timestamp)
-                    status = (
-                        "ok" if event.event_type == dg.DagsterEventType.STEP_SUCCESS else "FAILED"
-                    )
-                    terminal.write(f"      {status:<6} {key} ({took:.0f}s)\n")
-                    quiet_since = time.monotonic()
-        except Exception as error:  # progress must never break the run itself
-            terminal.write(f"      (progress unavailable: {type(error).__name__})\n")
-            return
-        if final:
-            return
-        if time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
-            running = sorted(set(started) - done)
-            if running:
-                what = f"running {', '.join(running)}"
-                took = time.time() - min(started[key] for key in running)
-            else:
-                # Before the first step Dagster parses dbt, loads the definitions and records
-                # the planned materialisations (one per asset and day).
-                what = "preparing the run" if not done else "between steps"
-                took = time.time() - since
-            terminal.write(f"      … {what} ({took:.0f}s so far)\n")
-            quiet_since = time.monotonic()
 
 
 def print_summary(warehouse: Path) -> None:

@@ -17,6 +17,8 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -112,7 +114,17 @@ def _instance() -> dg.DagsterInstance:
         home = settings.tokenworth_home() / "dagster"
         home.mkdir(parents=True, exist_ok=True)
         os.environ["DAGSTER_HOME"] = str(home)
+    install_dagster_yaml(Path(os.environ["DAGSTER_HOME"]))
     return dg.DagsterInstance.get()
+
+
+def install_dagster_yaml(dagster_home: Path) -> None:
+    """Put the project's ``dagster.yaml`` (one warehouse writer at a time, no telemetry) into
+    ``dagster_home`` unless it has one: an operator's own settings are never replaced."""
+    target = dagster_home / "dagster.yaml"
+    if not target.exists():
+        dagster_home.mkdir(parents=True, exist_ok=True)
+        target.write_text((files("orchestration") / "dagster.yaml").read_text(encoding="utf-8"))
 
 
 def _process_alive(pid: int) -> bool:
@@ -175,13 +187,27 @@ def run_partitions(
     from orchestration.lib.lock import run_lock
     from orchestration.lib.warehouse import warehouse_from_env
 
-    first, last = validate_range(start, end, today=today)
+    first, last = check_can_start(start, end, today=today)
     home = settings.tokenworth_home()
     say = progress or (lambda line: None)
-    _require_a_source()
     with run_lock(home, on_stale=say):
         warehouse_from_env().check_writable()
         return _run(first, last, groups, say)
+
+
+def check_can_start(
+    start: date | str, end: date | str | None = None, *, today: date | None = None
+) -> tuple[date, date]:
+    """Everything that can be refused before a run writes anything: the days, the settings,
+    and whether any source is configured. Returns the days.
+
+    Raises:
+        ValueError: naming the argument or variable to fix (exit code 2).
+    """
+    first, last = validate_range(start, end, today=today)
+    settings.tokenworth_home(create=False)
+    _require_a_source()
+    return first, last
 
 
 def _require_a_source() -> None:

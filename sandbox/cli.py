@@ -19,8 +19,12 @@ from sandbox.truth import write_roster, write_truth
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="tiny")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--profile", choices=sorted(PROFILES), default="tiny", help="size of the organisation"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help="the simulation's random seed"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="loopback only, by design")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 import pytest
 
@@ -59,7 +61,12 @@ def test_job_schedule_checks(defs: dg.Definitions) -> None:
     checks = {k.name for k in defs.resolve_asset_graph().asset_check_keys}
     assert "cursor_events_match_api_total" in checks
     assert "pull_request_commits_match_total_count" in checks
-    assert "freshness_check" in checks
+    assert not any(c.startswith("freshness") for c in checks)  # FreshnessPolicy instead
+    assert all(
+        defs.resolve_asset_graph().get(k).freshness_policy is not None
+        for k in defs.resolve_asset_graph().get_all_asset_keys()
+        if k.path[0].startswith("raw_") and k.path[0] not in ("raw_git", "raw_people")
+    )
 
 
 def test_resources_hide_unset_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,3 +132,31 @@ def test_git_workers_setting(
     from orchestration.defs.resources import build_resources
 
     assert build_resources()["git_durability"].workers == workers
+
+
+def test_the_definitions_load_without_a_warning() -> None:
+    """`dg dev` prints every warning the definitions raise while loading, once per reload:
+    none of beta parameters, superseded functions or the like."""
+    import warnings
+
+    with warnings.catch_warnings():
+        for category in (
+            dg.BetaWarning,
+            dg.PreviewWarning,
+            dg.SupersessionWarning,
+            dg.ConfigArgumentWarning,
+        ):
+            warnings.simplefilter("error", category)
+        build_definitions()
+
+
+def test_the_dagster_yaml_is_installed_into_a_new_dagster_home(tmp_path: Path) -> None:
+    from orchestration.run import install_dagster_yaml
+
+    install_dagster_yaml(tmp_path / "dagster")
+    text = (tmp_path / "dagster" / "dagster.yaml").read_text()
+    assert "default_limit: 1" in text
+    # An operator's own settings are kept.
+    (tmp_path / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
+    install_dagster_yaml(tmp_path / "dagster")
+    assert (tmp_path / "dagster" / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"

@@ -16,11 +16,7 @@ def build_definitions() -> dg.Definitions:
     Raises:
         ValueError: a setting is malformed (the message names the variable).
     """
-    from orchestration.defs.checks import (
-        api_total_checks,
-        freshness_checks_for,
-        freshness_sensor_for,
-    )
+    from orchestration.defs.checks import api_total_checks
     from orchestration.defs.ingest.git.durability import git_assets
     from orchestration.defs.ingest.people.roster import roster_asset
     from orchestration.defs.ingest.sources import SOURCES, source_assets
@@ -31,18 +27,19 @@ def build_definitions() -> dg.Definitions:
 
     resources = build_resources()
     partitions = daily_partitions()
-    vendor_assets = [source_assets(source, partitions) for source in SOURCES]
-    extract_assets = [*vendor_assets, git_assets(partitions), roster_asset(partitions)]
-    freshness = freshness_checks_for(vendor_assets)
+    extract_assets = [
+        *(source_assets(source, partitions) for source in SOURCES),
+        git_assets(partitions),
+        roster_asset(partitions),
+    ]
     groups = sorted(
         {spec.group_name for a in extract_assets for spec in a.specs if spec.group_name}
     )
     return dg.Definitions.merge(
         dg.Definitions(
             assets=[*extract_assets, dbt_assets_for(partitions)],
-            asset_checks=[*api_total_checks(), *freshness],
-            sensors=[freshness_sensor_for(freshness)],
+            asset_checks=api_total_checks(),
             resources=resources,
         ),
-        build_jobs(groups, freshness),
+        build_jobs(groups),
     )

@@ -1,4 +1,4 @@
-"""Asset checks that need the API's own totals (row counts) and freshness of every raw table.
+"""Asset checks that need the API's own totals (row counts), and the raw tables' freshness.
 
 Row counts compare what landed with what the vendor said it had: Cursor's
 ``totalUsageEventsCount`` per day, GitHub's ``totalCount`` of each nested connection per pull
@@ -111,18 +111,9 @@ def api_total_checks() -> list[dg.AssetChecksDefinition]:
     return [cursor_events_match_api_total, copilot_seats_match_api_total, *github_child_checks]
 
 
-def freshness_checks_for(raw_assets: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
-    """A day's partition is due by 04:00 UTC (the schedule starts at 02:00); warn when late."""
-    keys = [key for assets in raw_assets for key in assets.keys]
-    return list(
-        dg.build_time_partition_freshness_checks(
-            assets=keys, deadline_cron="0 4 * * *", timezone="UTC"
-        )
-    )
-
-
-def freshness_sensor_for(checks: list[dg.AssetChecksDefinition]) -> dg.SensorDefinition:
-    return dg.build_sensor_for_freshness_checks(
-        freshness_checks=checks,
-        minimum_interval_seconds=int(timedelta(hours=1).total_seconds()),
+def raw_freshness_policy() -> dg.FreshnessPolicy:
+    """Each night's load is due by 04:00 UTC (the schedule starts at 02:00): Dagster marks a
+    raw table stale when no load landed in the 24 hours before that deadline."""
+    return dg.FreshnessPolicy.cron(
+        deadline_cron="0 4 * * *", lower_bound_delta=timedelta(hours=24), timezone="UTC"
     )

@@ -28,22 +28,16 @@ _PARTITION_TAGS = (
 AFTER_TAG = "tokenworth/after_run"
 
 
-def build_jobs(
-    extract_groups: list[str], freshness_checks: list[dg.AssetChecksDefinition]
-) -> dg.Definitions:
+def build_jobs(extract_groups: list[str]) -> dg.Definitions:
     """The two jobs, the nightly schedule and the sensors that chain them.
 
     Args:
         extract_groups: the asset groups of the extraction (``ingest_<source>``).
-        freshness_checks: left out of both jobs (their own sensor runs them).
     """
     extract = dg.AssetSelection.groups(*extract_groups)
-    # Freshness checks are left to their sensor: inside a backfill of old days they only say
-    # that today's partition has not arrived yet.
-    checks = dg.AssetSelection.checks(*freshness_checks)
     extract_job = dg.define_asset_job(
         EXTRACT_JOB,
-        selection=extract - checks,
+        selection=extract,
         description="Extract and load every source for UTC days (each source its own step).",
         # Warehouse writers run one at a time, in one process: DuckDB allows a single writer
         # process per file (the "warehouse" pool also serialises ad-hoc materialisations).
@@ -56,7 +50,7 @@ def build_jobs(
     )
     transform_job = dg.define_asset_job(
         TRANSFORM_JOB,
-        selection=dg.AssetSelection.all() - extract - checks,
+        selection=dg.AssetSelection.all() - extract,
         description="dbt build of the warehouse over everything that loaded (after extraction).",
         executor_def=dg.in_process_executor,
     )

@@ -39,7 +39,7 @@ def test_quiet_mode_sends_noise_to_the_log_and_progress_to_the_terminal(tmp_path
     script = f"""
 import subprocess, sys
 from pathlib import Path
-from orchestration.demo import _output_to
+from orchestration.console import output_to as _output_to
 with _output_to(Path({str(log)!r})) as terminal:
     sys.stdout.write("dagster says a lot\\n")
     sys.stderr.write("so does dbt\\n")

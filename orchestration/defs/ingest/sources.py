@@ -22,6 +22,7 @@ from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.extract.source import DltSource
 
+from orchestration.defs.checks import raw_freshness_policy
 from orchestration.defs.ingest.anthropic.source import anthropic_source
 from orchestration.defs.ingest.common import SourceNotes
 from orchestration.defs.ingest.copilot.source import copilot_source
@@ -204,6 +205,7 @@ class RawTranslator(DagsterDltTranslator):
             deps=[],
             # A source that is not configured, or switched off, materialises nothing.
             skippable=True,
+            freshness_policy=raw_freshness_policy(),
             description=(data.resource.__doc__ or spec.description or "").strip() or None,
         ).merge_attributes(kinds={"dlt"})
 

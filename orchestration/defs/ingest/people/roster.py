@@ -92,15 +92,22 @@ def read_roster(path: Path) -> list[dict[str, str]]:
 def roster_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """``raw_people.roster`` from ``TOKENWORTH_PEOPLE_FILE``, when one is configured."""
 
-    @dg.asset(
-        key=ROSTER,
-        group_name="ingest_people",
+    @dg.multi_asset(
+        name="raw_people",
+        specs=[
+            dg.AssetSpec(
+                ROSTER,
+                group_name="ingest_people",
+                kinds={"dlt", "csv"},
+                skippable=True,
+                description="The people/teams roster from TOKENWORTH_PEOPLE_FILE, when one is "
+                "configured.",
+            )
+        ],
         partitions_def=partitions,
+        # The roster is the file as it is now: one load for any range of days.
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
-        kinds={"dlt", "csv"},
-        output_required=False,
-        description="The people/teams roster from TOKENWORTH_PEOPLE_FILE, when one is configured.",
     )
     def raw_people_roster(
         context: dg.AssetExecutionContext,
@@ -134,6 +141,8 @@ def roster_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
             dlt.resource(rows, name="roster", primary_key="person_id", write_disposition="replace")
         )
         run.finish_loaded(warehouse, context.log)
-        yield dg.MaterializeResult(metadata={"people": len(rows), "path": str(path)})
+        yield dg.MaterializeResult(
+            asset_key=ROSTER, metadata={"people": len(rows), "path": str(path)}
+        )
 
     return raw_people_roster
