@@ -27,9 +27,13 @@ class ReportDataError(RuntimeError):
 
 
 def _plain(value: Any) -> Any:
-    """JSON-friendly values: decimals become floats, dates ISO strings."""
+    """JSON-friendly values: decimals become floats, dates ISO strings.
+
+    A whole decimal becomes an int: PostgreSQL sums integers as numeric where DuckDB returns an
+    int, and the page's data should not depend on the warehouse.
+    """
     if isinstance(value, Decimal):
-        return float(value)
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, date):
