@@ -11,6 +11,7 @@ known to handle both.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,9 @@ from tests.warehouse.fixtures import Warehouse
 UNRESOLVED = "unresolved identities"
 UNASSIGNED = "unassigned (service keys, API actors)"
 UNASSIGNED_OWNER = "unassigned:openai_api:key:k-1"
-# The month the changed copy adds, with as_of_date set so that only its first five days exist.
-NOVEMBER = date(2026, 11, 1)
-NOVEMBER_DAYS = 5
+# The changed copy adds a month after the data's last one, with as_of_date set so that only
+# its first few days exist (on the tiny world: November, 5 of its 30 days).
+NEW_MONTH_DAYS = 5
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,14 @@ def page(report: Path, tmp_path_factory: pytest.TempPathFactory) -> Page:
     return render(report, tmp_path_factory.mktemp("chromium"))
 
 
+def _month_after(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _month_label(day: date) -> str:
+    return day.strftime("%b %Y")
+
+
 def _unpriced_names(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, date], str]:
     rows = con.execute(
         """
@@ -59,10 +68,15 @@ def _unpriced_names(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, date], st
     return {(platform, day): names for platform, day, names in rows}
 
 
+@dataclass
+class Changed:
+    path: Path
+    page: Page
+    new_month: date  # the month added to mart_platform_efficiency, partly covered
+
+
 @pytest.fixture(scope="module")
-def changed(
-    built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, Page]:
+def changed(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Changed:
     """A copy of the built warehouse whose marts have the changes the report is ready for:
 
     - mart_spend_classification: unresolved identities under `unknown` (and a null team),
@@ -70,8 +84,10 @@ def changed(
     - mart_platform_efficiency: a null cache hit rate for Copilot (no cache data), a real 0 for
       OpenAI with cache writes shown in mart_cache_efficiency; a November row;
     - mart_data_quality: `unpriced_model_names`, `source_unresolved_person_count`, a future
-      check `unassigned_usage_count`; as_of_date such that November has five days.
+      check `unassigned_usage_count`; as_of_date such that the new month has five days.
     """
+    last = built_warehouse.query("select max(month_start_date) from marts.mart_platform_efficiency")
+    new_month = _month_after(last[0][0])
     work = tmp_path_factory.mktemp("changed")
     path = work / "warehouse.duckdb"
     shutil.copyfile(built_warehouse.path, path)
@@ -108,7 +124,7 @@ def changed(
             insert into marts.mart_platform_efficiency (
                 platform, month_start_date, usage_spend_usd, seat_cost_usd, total_spend_usd,
                 attributed_spend_usd, accepted_outcomes, durable_outcomes, cache_hit_rate
-            ) values ('claude_code', '{NOVEMBER}', 5, 0, 5, 4, 2, 1, 0.5)
+            ) values ('claude_code', '{new_month}', 5, 0, 5, 4, 2, 1, 0.5)
             """
         )
         con.execute("alter table marts.mart_data_quality add column unpriced_model_names varchar")
@@ -143,10 +159,10 @@ def changed(
         )
         con.execute(
             "update marts.mart_data_quality set as_of_date = ?",
-            [NOVEMBER + timedelta(days=NOVEMBER_DAYS)],
+            [new_month + timedelta(days=NEW_MONTH_DAYS)],
         )
     out = write_report(work / "report.html", f"duckdb:///{path}")
-    return path, render(out, work / "chromium")
+    return Changed(path, render(out, work / "chromium"), new_month)
 
 
 def _query(path: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -213,20 +229,23 @@ def test_partial_periods_are_shaded_and_labelled(page: Page, built_warehouse: Wa
     assert len(_partials(weekly)) < len(weekly.all("text", "x-tick")), "full weeks are not marked"
 
 
-def test_a_month_with_five_days_of_data_says_so(changed: tuple[Path, Page]) -> None:
-    _, page = changed
-    flags = _partials(page.chart("platform-efficiency"))
-    assert flags["Nov 2026"] == (NOVEMBER_DAYS, 30, f"partial: {NOVEMBER_DAYS} of 30 days")
-    assert flags["Nov 2026"][0] < 30
+def test_a_month_with_five_days_of_data_says_so(changed: Changed) -> None:
+    flags = _partials(changed.page.chart("platform-efficiency"))
+    length = (_month_after(changed.new_month) - changed.new_month).days
+    assert flags[_month_label(changed.new_month)] == (
+        NEW_MONTH_DAYS,
+        length,
+        f"partial: {NEW_MONTH_DAYS} of {length} days",
+    )
 
 
 # ---- 2. unresolved identities and unassigned usage -----------------------------------------------
 
 
 def test_unresolved_and_unassigned_spend_are_buckets_with_their_share(
-    changed: tuple[Path, Page],
+    changed: Changed,
 ) -> None:
-    path, page = changed
+    path, page = changed.path, changed.page
     section = page.chart("spend-by-team")
     ticks = [tick.text() for tick in section.all("text", "x-tick")]
     assert UNRESOLVED in ticks and UNASSIGNED in ticks
@@ -275,10 +294,12 @@ def test_unresolved_spend_merged_into_suppressed_is_said(page: Page) -> None:
 
 
 def _cache_view(
-    page: Page, month: str = "Oct 2026"
+    page: Page, month: str | None = None
 ) -> tuple[dict[str, float], dict[str, str], dict[str, str]]:
-    """A month of the cache chart: bars and "—" marks by platform, and its table column."""
+    """A month of the cache chart (default: its first): bars and "—" marks by platform, and its
+    table column."""
     section = page.chart("cache-efficiency")
+    month = month or section.all("text", "x-tick")[0].text()
     drawn = {series: value for (x, series), value in values(section).items() if x == month}
     dashes = {
         node.attrs["data-series"]: node.text()
@@ -310,8 +331,8 @@ def test_a_platform_without_cache_data_shows_a_dash(page: Page, built_warehouse:
     assert drawn == pytest.approx({platform: float(rate) for platform, rate in rates.items()})
 
 
-def test_null_cache_rate_is_a_dash_and_a_real_zero_stays_zero(changed: tuple[Path, Page]) -> None:
-    _, page = changed
+def test_null_cache_rate_is_a_dash_and_a_real_zero_stays_zero(changed: Changed) -> None:
+    page = changed.page
     drawn, dashes, cells = _cache_view(page)
     assert "copilot" not in drawn  # the lead's null: no bar…
     assert dashes["copilot"] == "—" and cells["copilot"] == "—"  # …but "—"
@@ -319,8 +340,8 @@ def test_null_cache_rate_is_a_dash_and_a_real_zero_stays_zero(changed: tuple[Pat
     assert "openai_api" not in dashes
     assert cells["openai_api"] == "0.0%"
     # A platform without a row in a month (no usage at all) is not "no cache data".
-    _, november, _ = _cache_view(page, "Nov 2026")
-    assert november == {}
+    _, new_month, _ = _cache_view(page, _month_label(changed.new_month))
+    assert new_month == {}
 
 
 # ---- 4. data-quality findings in words ---------------------------------------------------------
@@ -361,8 +382,8 @@ def test_data_quality_rows_say_what_they_count(page: Page, built_warehouse: Ware
     assert findings["git"] == "nothing to flag"
 
 
-def test_data_quality_names_models_people_and_unknown_checks(changed: tuple[Path, Page]) -> None:
-    path, page = changed
+def test_data_quality_names_models_people_and_unknown_checks(changed: Changed) -> None:
+    path, page = changed.path, changed.page
     findings = _findings(page)
     names = sorted(
         {
@@ -501,21 +522,81 @@ def test_team_filter_redraws_spend_and_says_where_it_cannot(
 def test_time_range_filter_redraws_every_chart(
     report: Path, page: Page, built_warehouse: Warehouse, tmp_path: Path
 ) -> None:
+    # Every month from the first day with usage to the last day loaded is a choice.
+    first = built_warehouse.query("select min(session_date) from core.fct_ai_sessions")[0][0]
+    last = built_warehouse.raw.last_day
+    expected, month = [], first.replace(day=1)
+    while month <= last:
+        expected.append(month.isoformat()[:7])
+        month = _month_after(month)
     months = [
         option.attrs["value"] for option in page.root.one("select", name="from").all("option")
     ]
-    assert months == ["2026-10", "2026-11"]
-    # October alone is everything the tiny world has…
-    october = render(report, tmp_path / "october", "from=2026-10&to=2026-10")
+    assert months == expected
+    # The tiny world's activity fits in its first month; the last month loaded is quiet.
+    active = {
+        row[0].isoformat()[:7]
+        for row in built_warehouse.query(
+            """
+            select month_start_date from marts.mart_platform_efficiency
+            union select cast(date_trunc('month', week_start_date + 3) as date)
+            from marts.mart_spend_classification
+            union select merged_month from marts.mart_rework_adjusted_cost
+            union select created_month from marts.mart_review_drag
+            """
+        )
+    }
+    assert active == {expected[0]} and expected[-1] != expected[0], "the tiny world changed"
+    # The first month alone is everything the tiny world has…
+    busy = render(report, tmp_path / "busy", f"from={expected[0]}&to={expected[0]}")
     for chart_id in page.charts():
-        assert values(october.chart(chart_id)) == values(page.chart(chart_id)), chart_id
-    # …and November (covered by the data, but quiet) draws nothing, without an error.
-    november = render(report, tmp_path / "november", "from=2026-11&to=2026-11")
-    for chart_id, section in november.charts().items():
+        assert values(busy.chart(chart_id)) == values(page.chart(chart_id)), chart_id
+    # …and the last (covered by the data, but quiet) draws nothing, without an error.
+    quiet = render(report, tmp_path / "quiet", f"from={expected[-1]}&to={expected[-1]}")
+    label = _month_label(date.fromisoformat(f"{expected[-1]}-01"))
+    for chart_id, section in quiet.charts().items():
         assert section.attrs.get("data-error") is None, chart_id
         assert section.attrs.get("data-drawn") == "0", chart_id
         assert "No data for the selected filters." in section.text(), chart_id
-        assert "Nov 2026" in _scope(november, chart_id)
+        assert f"Showing {label} ·" in _scope(quiet, chart_id)
+
+
+def _with_script(report: Path, out: Path, script: str) -> Path:
+    """A copy of the report that runs ``script`` after the page's own (a user at the controls)."""
+    html = report.read_text(encoding="utf-8")
+    out.write_text(html.replace("</body>", f"<script>{script}</script></body>"), encoding="utf-8")
+    return out
+
+
+def test_choosing_in_the_controls_redraws_and_keeps_the_choice_in_the_url(
+    report: Path, page: Page, tmp_path: Path
+) -> None:
+    chosen = _with_script(
+        report,
+        tmp_path / "chosen.html",
+        """
+        var form = document.getElementById("filters");
+        form.elements.platform.value = "cursor";
+        form.elements.platform.dispatchEvent(new Event("change", { bubbles: true }));
+        document.body.setAttribute("data-hash", location.hash);
+        """,
+    )
+    filtered = render(chosen, tmp_path / "chosen")
+    assert filtered.body.attrs["data-hash"] == "#platform=cursor"
+    assert {series for _, series in values(filtered.chart("platform-efficiency"))} == {"cursor"}
+
+    reset = _with_script(
+        report,
+        tmp_path / "reset.html",
+        """
+        document.getElementById("filters").elements.reset.click();
+        document.body.setAttribute("data-hash", location.hash);
+        """,
+    )
+    everything = render(reset, tmp_path / "reset", "team=payments&platform=cursor")
+    assert everything.body.attrs["data-hash"] == ""
+    for chart_id in page.charts():
+        assert values(everything.chart(chart_id)) == values(page.chart(chart_id)), chart_id
 
 
 def test_team_choices_are_the_marts_cohort_safe_teams(
