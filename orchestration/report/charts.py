@@ -637,8 +637,8 @@ def rework_chart(rework: list[Row], project: ProjectVars) -> Chart:
         ),
         caveat=(
             "Main platform = the platform with the largest attributed AI cost on the PR (“none” "
-            "without AI). Repair is only seen within the rework window (30 days) and in the "
-            "repositories tokenworth mirrors."
+            f"without AI). Repair is only seen within the rework window "
+            f"({project.rework_window_days} days) and in the repositories tokenworth mirrors."
         ),
         kind="bar",
         unit="usd",
@@ -882,7 +882,7 @@ def quality_chart(quality: list[Row], coverage: Coverage | None) -> Chart:
     )
 
 
-def _kpis(order: list[str]) -> list[Kpi]:
+def _kpis(order: list[str], project: ProjectVars) -> list[Kpi]:
     efficiency = "platform-efficiency"
     kpis = [
         Kpi("total spend", "usage + seats", efficiency, {"num": "total_spend_usd"}, "usd"),
@@ -902,7 +902,7 @@ def _kpis(order: list[str]) -> list[Kpi]:
         ),
         Kpi(
             "durable share",
-            "accepted PRs ≥ 75% lines at 30 days",
+            f"accepted PRs ≥ {project.durable_survival_threshold:.0%} lines at 30 days",
             efficiency,
             {"num": "durable_outcomes", "den": "accepted_outcomes"},
             "pct",
@@ -991,7 +991,7 @@ def collect(read: MartReader, project: ProjectVars) -> ReportData:
     return ReportData(
         period=period,
         as_of=as_of,
-        kpis=_kpis(order),
+        kpis=_kpis(order, project),
         charts=charts,
         months=[(key, _month_label(f"{key}-01")) for key in month_keys],
         teams=[(team, labels.get(team, team)) for team in order],

@@ -1,6 +1,7 @@
 """The dbt vars the report states as assumptions, read from the project's ``dbt_project.yml``.
 
-The marts are built with these values (review cost, minimum cohort size); the report quotes them
+The marts are built with these values (review cost, minimum cohort size, the durable threshold,
+the rework window); the report quotes them
 next to the charts that depend on them instead of repeating the numbers in its own code. A run
 that overrides them with ``dbt --vars`` is not seen here: the project file is the configuration
 tokenworth documents and runs with.
@@ -28,6 +29,8 @@ class ProjectVars:
     review_minutes_per_comment: float
     reviewer_hourly_usd: float
     min_cohort_size: int
+    durable_survival_threshold: float
+    rework_window_days: int
 
     def review_cost_assumption(self) -> str:
         """The review-cost model in words, as the marts compute it."""
@@ -68,4 +71,6 @@ def read_project_vars(path: Path = DBT_PROJECT_FILE) -> ProjectVars:
         review_minutes_per_comment=number("review_minutes_per_comment"),
         reviewer_hourly_usd=number("reviewer_hourly_usd"),
         min_cohort_size=int(number("min_cohort_size")),
+        durable_survival_threshold=number("durable_survival_threshold"),
+        rework_window_days=int(number("rework_window_days")),
     )

@@ -452,16 +452,28 @@ def test_review_cost_assumption_is_stated_from_the_dbt_project(page: Page) -> No
         assert f"{project['review_minutes_per_review']:g} minutes per review × reviews" in text
         assert f"{project['review_minutes_per_comment']:g} minutes per review comment" in text
         assert f"${project['reviewer_hourly_usd']:g} an hour" in text
+    # The other vars the page quotes come from the same file.
+    caveat = page.chart("rework-adjusted-cost").one("p", "caveat").text()
+    assert f"rework window ({project['rework_window_days']} days)" in caveat
+    kpis = [kpi.one("small").text() for kpi in page.root.all("div", "kpi")]
+    assert f"accepted PRs ≥ {project['durable_survival_threshold']:.0%} lines at 30 days" in kpis
+    team_caveat = page.chart("spend-by-team").one("p", "caveat").text()
+    assert f"minimum cohort size ({project['min_cohort_size']})" in team_caveat
 
 
 def test_project_vars_are_read_not_hard_coded(tmp_path: Path) -> None:
     project = tmp_path / "dbt_project.yml"
     project.write_text(
         "vars:\n  review_minutes_per_review: 25\n  review_minutes_per_comment: 4.5\n"
-        "  reviewer_hourly_usd: 120\n  min_cohort_size: 7\n"
+        "  reviewer_hourly_usd: 120\n  min_cohort_size: 7\n  durable_survival_threshold: 0.8\n"
+        "  rework_window_days: 21\n"
     )
     read = read_project_vars(project)
-    assert read.min_cohort_size == 7
+    assert (read.min_cohort_size, read.durable_survival_threshold, read.rework_window_days) == (
+        7,
+        0.8,
+        21,
+    )
     assert read.review_cost_assumption().startswith(
         "Review cost assumes 25 minutes per review × reviews + 4.5 minutes per review comment "
         "× comments, at $120 an hour"
