@@ -61,12 +61,9 @@ OUTCOME_SOURCES = {
     "git": ("survival measurement", "survival measurements"),
 }
 USAGE_RECORD = ("session", "sessions")
-# mart_data_quality columns that are not checks: keys, measures and source-level companions.
-QUALITY_NON_CHECKS = {
-    "record_count",
-    "days_since_source_activity",
-    "source_unresolved_person_count",
-}
+# Count columns of mart_data_quality that are not checks: what a record is, and a source-level
+# companion of the unresolved-identity check (distinct people over all loaded days).
+QUALITY_NON_CHECKS = {"record_count", "source_unresolved_person_count"}
 
 
 @dataclass

@@ -229,27 +229,53 @@
     });
   }
 
+  // A label as lines that fit in `room` (SVG units; 11 px text is about 6.4 units a character).
+  function wrap(text, room) {
+    var perLine = Math.max(6, Math.floor(room / 6.4)), out = [], line = "";
+    String(text).split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > perLine) { out.push(line); line = word; }
+      else line = line ? line + " " + word : word;
+    });
+    if (line) out.push(line);
+    return out;
+  }
+
+  // A text of one or more lines (tspans); the whole label stays in data-label.
+  function lines(svg, rows, attrs, full) {
+    var node = el("text", Object.assign({ "data-label": full }, attrs), svg);
+    if (rows.length === 1) node.textContent = rows[0];
+    else rows.forEach(function (line, k) { el("tspan", { x: attrs.x, dy: k ? 13 : 0 }, node).textContent = line; });
+    return node;
+  }
+
   function axes(svg, spec, chart, scale) {
     var flagged = chart.keys.some(function (key) { return (spec.partial || {})[String(key)]; });
     M.top = flagged ? 40 : 16;
-    var plotH = H - M.top - M.bottom, plotW = W - M.left - M.right;
+    var plotW = W - M.left - M.right;
     var n = chart.categories.length, band = plotW / Math.max(n, 1);
+    // Many categories: slant the labels so each keeps its name; very long series skip some.
+    // Upright labels wider than their band wrap onto more lines; the plot gives up the room.
+    var slant = n > 8, every = Math.max(1, Math.ceil(n / 24));
+    var names = chart.categories.map(function (text) { return slant ? [text] : wrap(text, band - 8); });
+    var subs = (chart.sublabels || []).map(function (text) { return text ? wrap(text, band - 8) : []; });
+    var depth = 0;
+    names.forEach(function (rows, i) { depth = Math.max(depth, rows.length - 1 + Math.max((subs[i] || []).length - 1, 0)); });
+    M.bottom = 72 + 13 * depth;
+    var plotH = H - M.top - M.bottom;
     partials(svg, spec, chart, band);
     for (var v = 0; v <= scale.max + scale.step / 1000; v += scale.step) {
       var y = M.top + plotH - (v / scale.max) * plotH;
       el("line", { x1: M.left, x2: M.left + plotW, y1: y, y2: y, class: "grid" }, svg);
       el("text", { x: M.left - 8, y: y + 4, "text-anchor": "end", class: "tick" }, svg).textContent = format(v, spec.unit, true);
     }
-    // Many categories: slant the labels so each keeps its name; very long series skip some.
-    var slant = n > 8, every = Math.max(1, Math.ceil(n / 24));
     chart.categories.forEach(function (text, i) {
       if (i % every) return;
       var x = M.left + band * (i + 0.5), y = H - M.bottom + (slant ? 12 : 18);
       var attrs = { x: x, y: y, "text-anchor": slant ? "end" : "middle", class: "tick x-tick" };
       if (slant) attrs.transform = "rotate(-30 " + x + " " + y + ")";
-      el("text", attrs, svg).textContent = text;
-      if (chart.sublabels && chart.sublabels[i]) {
-        el("text", { x: x, y: y + 15, "text-anchor": "middle", class: "tick share" }, svg).textContent = chart.sublabels[i];
+      lines(svg, names[i], attrs, text);
+      if (subs[i] && subs[i].length) {
+        lines(svg, subs[i], { x: x, y: y + 13 * (names[i].length - 1) + 15, "text-anchor": "middle", class: "tick share" }, chart.sublabels[i]);
       }
     });
     var low = slant || chart.sublabels;
@@ -260,7 +286,7 @@
 
   function tip(node, text) { el("title", {}, node).textContent = text; }
 
-  function markAttrs(chart, i, s, v, spec) {
+  function markAttrs(chart, i, s, v) {
     return { class: "mark", "data-x": chart.categories[i], "data-series": s.name, "data-value": String(v) };
   }
 
@@ -305,7 +331,7 @@
         var attrs = stacked
           ? { x: x0, y: base - h, width: inner, height: h }
           : { x: x, y: M.top + g.plotH - h, width: width, height: h };
-        var rect = el("rect", Object.assign(attrs, { fill: s.colour }, markAttrs(chart, i, s, v, spec)), svg);
+        var rect = el("rect", Object.assign(attrs, { fill: s.colour }, markAttrs(chart, i, s, v)), svg);
         tip(rect, label + " · " + s.name + ": " + format(v, spec.unit));
         if (!stacked && attrs.width >= 24) {
           // Side-by-side bars are few and wide enough to carry their value.
@@ -332,7 +358,7 @@
         var x = M.left + g.band * (i + 0.5), y = M.top + g.plotH - (v / scale.max) * g.plotH;
         path += (open ? "L" : "M") + x.toFixed(1) + "," + y.toFixed(1);
         open = true;
-        var dot = el("circle", Object.assign({ cx: x, cy: y, r: 4, fill: s.colour }, markAttrs(chart, i, s, v, spec)), svg);
+        var dot = el("circle", Object.assign({ cx: x, cy: y, r: 4, fill: s.colour }, markAttrs(chart, i, s, v)), svg);
         tip(dot, chart.categories[i] + " · " + s.name + ": " + format(v, spec.unit));
         if (labelled) {
           var highest = chart.series.every(function (o) { return !(o.values[i] > v); });
