@@ -74,7 +74,7 @@ class Chart:
     title: str
     definition: str
     caveat: str
-    kind: str  # "bar" (side by side), "stacked" or "line"
+    kind: str  # "bar" (side by side), "stacked", "rows" (stacked, horizontal) or "line"
     unit: str  # "usd", "pct", "hours" or "number"
     rows: list[Row]
     # Categories: {"field": f} (the distinct values of a row field; optional "labels", "order")
@@ -416,7 +416,7 @@ def spend_team_chart(
         title="Spend classes by team (share of each team's usage spend)",
         definition=(
             "The same classes as above, as shares of each team's usage spend over the period, "
-            "so teams of different size compare. Under each bar: its share of all usage spend. "
+            "so teams of different size compare. Right of each bar: its share of all usage spend. "
             "Unresolved identities (people no roster entry or vendor address resolves) and "
             "unassigned usage (service keys, API actors: no person) are buckets of their own, "
             "not teams."
@@ -426,7 +426,7 @@ def spend_team_chart(
             "“suppressed”; there is no per-person view. A high retry or abandoned share points "
             "at missing context or unclear tasks, not at a person." + hidden
         ),
-        kind="stacked",
+        kind="rows",
         unit="pct",
         rows=rows,
         x={
@@ -448,7 +448,7 @@ def spend_team_chart(
             ]
         },
         filters={"month": "month", "team": "team", "platform": "platform"},
-        x_label="team or bucket",
+        x_label="team",
         table={
             "by": ["team"],
             "order": order,

@@ -671,6 +671,7 @@ def test_no_chart_is_empty_or_clipped(
         assert int(section.attrs.get("data-drawn") or 0) > 0, f"{chart_id} is empty at {width}px"
         layout = section.json("data-layout")
         assert layout["outside"] == 0, f"{chart_id}: {layout['outside']} marks or labels clipped"
+        assert layout["overlaps"] == 0, f"{chart_id}: {layout['overlaps']} labels overlap"
         assert layout["left"] >= 0 and layout["left"] + layout["width"] <= width, chart_id
         assert layout["width"] >= min(width, 1040) * 0.6, f"{chart_id} squeezed: {layout}"
         layouts[chart_id] = (layout, {mark.attrs["fill"] for mark in section.all(cls="mark")})

@@ -279,7 +279,7 @@
       }
     });
     var low = slant || chart.sublabels;
-    if (spec.xLabel) el("text", { x: M.left + plotW / 2, y: low ? H - 8 : H - M.bottom + 42, "text-anchor": "middle", class: "axis-label" }, svg).textContent = spec.xLabel;
+    if (spec.xLabel) el("text", { x: M.left + plotW / 2, y: low ? H - 8 : H - M.bottom + 42 + 13 * depth, "text-anchor": "middle", class: "axis-label" }, svg).textContent = spec.xLabel;
     el("line", { x1: M.left, x2: M.left + plotW, y1: M.top + plotH, y2: M.top + plotH, class: "axis" }, svg);
     return { plotH: plotH, band: band };
   }
@@ -342,6 +342,44 @@
         marks++;
       });
     });
+    return marks;
+  }
+
+  // Stacked shares as horizontal bars, one row per category: names of any length read across,
+  // however many teams there are; the second label (e.g. share of all spend) sits at the right.
+  function drawRows(svg, spec, chart) {
+    var rowH = 30, barH = 18, top = 8, bottom = 44, right = 112;
+    var longest = chart.categories.reduce(function (n, text) { return Math.max(n, String(text).length); }, 0);
+    var left = Math.min(Math.max(longest * 6.4 + 14, 80), 250);
+    var names = chart.categories.map(function (text) { return wrap(text, left - 14).slice(0, 2); });
+    var height = top + chart.categories.length * rowH + bottom;
+    svg.setAttribute("viewBox", "0 0 " + W + " " + height);
+    var plotW = W - left - right, scale = niceScale(1, spec.unit), marks = 0, base = top + chart.categories.length * rowH;
+    for (var v = 0; v <= scale.max + scale.step / 1000; v += scale.step) {
+      var x = left + (v / scale.max) * plotW;
+      el("line", { x1: x, x2: x, y1: top, y2: base, class: "grid" }, svg);
+      el("text", { x: x, y: base + 16, "text-anchor": "middle", class: "tick" }, svg).textContent = format(v, spec.unit, true);
+    }
+    if (spec.xLabel) el("text", { x: left + plotW / 2, y: height - 6, "text-anchor": "middle", class: "axis-label" }, svg).textContent = "share of the " + spec.xLabel + "'s usage spend";
+    chart.categories.forEach(function (text, i) {
+      var y = top + rowH * i + (rowH - barH) / 2, mid = y + barH / 2;
+      var rows = names[i];
+      lines(svg, rows, { x: left - 8, y: mid + 4 - (rows.length - 1) * 6.5, "text-anchor": "end", class: "tick x-tick" }, text);
+      if (chart.sublabels && chart.sublabels[i]) {
+        lines(svg, [chart.sublabels[i]], { x: left + plotW + 8, y: mid + 4, "text-anchor": "start", class: "tick share" }, chart.sublabels[i]);
+      }
+      var x0 = left;
+      chart.series.forEach(function (s) {
+        var v = s.values[i];
+        if (missing(v) || !(v > 0)) return;
+        var w = (v / scale.max) * plotW;
+        var rect = el("rect", Object.assign({ x: x0, y: y, width: w, height: barH, fill: s.colour }, markAttrs(chart, i, s, v)), svg);
+        tip(rect, text + " · " + s.name + ": " + format(v, spec.unit));
+        x0 += w;
+        marks++;
+      });
+    });
+    el("line", { x1: left, x2: left, y1: top, y2: base, class: "axis" }, svg);
     return marks;
   }
 
@@ -547,26 +585,38 @@
     }
     var svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": section.querySelector("h2").textContent });
     section.querySelector(".plot").appendChild(svg);
-    var marks = spec.kind === "line" ? drawLines(svg, spec, chart) : drawBars(svg, spec, chart, spec.kind === "stacked");
+    var marks = spec.kind === "line" ? drawLines(svg, spec, chart)
+      : spec.kind === "rows" ? drawRows(svg, spec, chart)
+      : drawBars(svg, spec, chart, spec.kind === "stacked");
     if (!marks) throw new Error("no mark drawn");
     legend(section, spec, chart);
     section.setAttribute("data-drawn", String(marks));
   }
 
-  // Where the chart landed: its SVG's box in the page, and how many of its marks and labels
-  // fall outside it (clipped) — for the screenshot checks of the tests.
+  // Where the chart landed: its SVG's box in the page, how many of its marks and labels fall
+  // outside it (clipped), and how many pairs of axis labels overlap (unreadable) — for the
+  // screenshot checks of the tests.
   function measureLayout(section) {
     var svg = section.querySelector(".plot svg");
     if (!svg) return;
-    var box = svg.getBoundingClientRect(), outside = 0;
+    var box = svg.getBoundingClientRect(), outside = 0, overlaps = 0;
     Array.prototype.forEach.call(svg.querySelectorAll("rect, circle, text, path"), function (node) {
       var r = node.getBoundingClientRect();
       if (!r.width && !r.height) return;
       if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) outside++;
     });
+    var labels = Array.prototype.map.call(svg.querySelectorAll("text.tick, text.partial-label, text.axis-label"), function (node) {
+      return node.getBoundingClientRect();
+    });
+    labels.forEach(function (a, i) {
+      labels.slice(i + 1).forEach(function (b) {
+        // Overlap by more than a pixel each way (touching boxes of adjacent lines are fine).
+        if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) overlaps++;
+      });
+    });
     section.setAttribute("data-layout", JSON.stringify({
       left: Math.round(box.left + scrollX), top: Math.round(box.top + scrollY),
-      width: Math.round(box.width), height: Math.round(box.height), outside: outside
+      width: Math.round(box.width), height: Math.round(box.height), outside: outside, overlaps: overlaps
     }));
   }
 
