@@ -20,8 +20,7 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration.report import write_report
-from orchestration.report.charts import team_bucket
+from orchestration.report import charts, render_html, write_report
 from orchestration.report.project_vars import (
     DBT_PROJECT_FILE,
     ProjectVarsError,
@@ -621,7 +620,7 @@ def test_team_choices_are_the_marts_cohort_safe_teams(
         if option.attrs["value"]
     ]
     teams = {
-        team_bucket(team)
+        charts.team_bucket(team)
         for (team,) in built_warehouse.query(
             "select distinct team from marts.mart_spend_classification"
         )
@@ -700,3 +699,76 @@ def test_no_chart_is_empty_or_clipped(
         assert painted >= 50, (
             f"{chart_id} shows {painted} sampled pixels of its colours at {width}px"
         )
+
+
+def _spend_rows(weeks: int, teams: list[str]) -> list[dict[str, Any]]:
+    """mart_spend_classification-like rows: every team × platform × week, a little spend each."""
+    start = date(2026, 9, 14)
+    rows = []
+    for week in range(weeks):
+        for t, team in enumerate(teams):
+            for p, platform in enumerate(("claude_code", "cursor", "copilot")):
+                spend = {
+                    name: float(1 + (week + t + p + i) % 5)
+                    for i, name in enumerate(
+                        ("productive", "exploratory", "retry", "abandoned", "rework", "pending")
+                    )
+                }
+                rows.append(
+                    {
+                        "period": (start + timedelta(weeks=week)).isoformat(),
+                        "team": team,
+                        "platform": platform,
+                        **spend,
+                        "total": sum(spend.values()),
+                    }
+                )
+    return rows
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_many_weeks_and_teams_fit(tmp_path: Path, width: int) -> None:
+    # The demo world's shape: 8 weeks (upright labels that wrap), 12 weeks (slanted), and 13
+    # team buckets with long names — each must fit without clipped or overlapping labels.
+    teams = [
+        "billing", "checkout", "data", "growth", "identity", "infra", "messaging", "mobile",
+        "payments", "platform", "suppressed", "unknown", "unassigned:anthropic_api:key:k-9",
+    ]  # fmt: skip
+    project = read_project_vars()
+    coverage = charts.Coverage(date(2026, 9, 20), date(2026, 12, 5))
+    built = []
+    for weeks in (8, 12):
+        rows = charts._spend_rows(_spend_rows(weeks, teams))
+        weekly = charts.spend_week_chart(rows, coverage)
+        weekly.id = f"weeks-{weeks}"
+        built.append(weekly)
+    team_chart, order = charts.spend_team_chart(
+        charts._spend_rows(_spend_rows(8, teams)), [], project
+    )
+    built.append(team_chart)
+    data = charts.ReportData(
+        "p",
+        "a",
+        [],
+        built,
+        months=[
+            ("2026-09", "Sep 2026"),
+            ("2026-10", "Oct 2026"),
+            ("2026-11", "Nov 2026"),
+            ("2026-12", "Dec 2026"),
+        ],
+        teams=[(team, team) for team in order],
+    )
+    page_path = tmp_path / "report.html"
+    page_path.write_text(render_html(data), encoding="utf-8")
+    page = render(page_path, tmp_path / "chromium", window=(width, 900))
+    assert page.body.json("data-viewport")["scrollWidth"] <= width
+    for chart_id, section in page.charts().items():
+        assert section.attrs.get("data-error") is None, chart_id
+        assert int(section.attrs["data-drawn"]) > 0, chart_id
+        layout = section.json("data-layout")
+        assert (layout["outside"], layout["overlaps"]) == (0, 0), (
+            f"{chart_id} at {width}px: {layout}"
+        )
+    ticks = [tick.attrs["data-label"] for tick in page.chart("spend-by-team").all("text", "x-tick")]
+    assert len(ticks) == len(teams) and UNRESOLVED in ticks and UNASSIGNED in ticks

@@ -260,7 +260,8 @@
     var subs = (chart.sublabels || []).map(function (text) { return text ? wrap(text, band - 8) : []; });
     var depth = 0;
     names.forEach(function (rows, i) { depth = Math.max(depth, rows.length - 1 + Math.max((subs[i] || []).length - 1, 0)); });
-    M.bottom = 72 + 13 * depth;
+    // Slanted labels reach further down (about half their length): keep clear of the axis label.
+    M.bottom = (slant ? 86 : 72) + 13 * depth;
     var plotH = H - M.top - M.bottom;
     partials(svg, spec, chart, band);
     for (var v = 0; v <= scale.max + scale.step / 1000; v += scale.step) {
@@ -593,6 +594,30 @@
     section.setAttribute("data-drawn", String(marks));
   }
 
+  // A text's box on screen as four corners, through its own transform (slanted labels), so
+  // that two labels overlap only when their text does, not their upright bounding boxes.
+  function corners(node) {
+    var b = node.getBBox(), m = node.getScreenCTM();
+    return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+      .map(function (p) { return [m.a * p[0] + m.c * p[1] + m.e, m.b * p[0] + m.d * p[1] + m.f]; });
+  }
+
+  // Two convex boxes overlap by more than a pixel: no edge direction separates them.
+  function overlap(p, q) {
+    return [p, q].every(function (poly) {
+      return poly.every(function (corner, i) {
+        var next = poly[(i + 1) % poly.length], nx = next[1] - corner[1], ny = corner[0] - next[0];
+        var length = Math.sqrt(nx * nx + ny * ny) || 1;
+        var project = function (points) {
+          var values = points.map(function (pt) { return (pt[0] * nx + pt[1] * ny) / length; });
+          return [Math.min.apply(null, values), Math.max.apply(null, values)];
+        };
+        var a = project(p), b = project(q);
+        return Math.min(a[1], b[1]) - Math.max(a[0], b[0]) > 1;
+      });
+    });
+  }
+
   // Where the chart landed: its SVG's box in the page, how many of its marks and labels fall
   // outside it (clipped), and how many pairs of axis labels overlap (unreadable) — for the
   // screenshot checks of the tests.
@@ -605,14 +630,9 @@
       if (!r.width && !r.height) return;
       if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) outside++;
     });
-    var labels = Array.prototype.map.call(svg.querySelectorAll("text.tick, text.partial-label, text.axis-label"), function (node) {
-      return node.getBoundingClientRect();
-    });
+    var labels = Array.prototype.map.call(svg.querySelectorAll("text.tick, text.partial-label, text.axis-label"), corners);
     labels.forEach(function (a, i) {
-      labels.slice(i + 1).forEach(function (b) {
-        // Overlap by more than a pixel each way (touching boxes of adjacent lines are fine).
-        if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1) overlaps++;
-      });
+      labels.slice(i + 1).forEach(function (b) { if (overlap(a, b)) overlaps++; });
     });
     section.setAttribute("data-layout", JSON.stringify({
       left: Math.round(box.left + scrollX), top: Math.round(box.top + scrollY),
