@@ -13,8 +13,9 @@ from importlib.resources import files
 from pathlib import Path
 
 from orchestration.lib.warehouse import parse_warehouse_url, warehouse_from_env
-from orchestration.report.charts import Chart, ReportData, Table, collect
+from orchestration.report.charts import Chart, ReportData, collect
 from orchestration.report.marts import ReportDataError, open_reader
+from orchestration.report.project_vars import ProjectVarsError, read_project_vars
 
 __all__ = ["ReportDataError", "render_html", "write_report"]
 
@@ -23,14 +24,19 @@ def write_report(out: Path, warehouse_url: str | None = None) -> Path:
     """Build the report from the marts of ``warehouse_url`` (default: the configured warehouse).
 
     Raises:
-        ReportDataError: when the warehouse or one of its marts cannot be read.
+        ReportDataError: when the warehouse or one of its marts cannot be read, or the dbt vars
+            the report quotes cannot be read from dbt_project.yml.
         WarehouseConfigError: when the URL is malformed.
     """
     warehouse = (
         warehouse_from_env() if warehouse_url is None else parse_warehouse_url(warehouse_url)
     )
+    try:
+        project = read_project_vars()
+    except ProjectVarsError as error:
+        raise ReportDataError(str(error)) from error
     with open_reader(warehouse) as read:
-        data = collect(read)
+        data = collect(read, project)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename, so a BI link or an open browser tab never sees half a file.
@@ -44,39 +50,63 @@ def _asset(name: str) -> str:
     return (files("orchestration.report") / "static" / name).read_text(encoding="utf-8")
 
 
-def _table(table: Table | None) -> str:
-    if table is None:
-        return ""
-    head = "".join(f"<th>{escape(column)}</th>" for column in table.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in table.rows
-    )
-    return f'<div class="table-wrap"><table><tr>{head}</tr>{body}</table></div>'
-
-
 def _section(chart: Chart) -> str:
     note = f'<p class="note">{escape(chart.note)}</p>' if chart.note else ""
+    assumption = f'<p class="assumption">{escape(chart.assumption)}</p>' if chart.assumption else ""
     return f"""
 <section class="chart" id="chart-{escape(chart.id)}" data-chart="{escape(chart.id)}">
   <h2>{escape(chart.title)}</h2>
   <p class="definition">{escape(chart.definition)}</p>
+  {assumption}
+  <p class="scope"></p>
   <div class="plot"></div>
   <div class="legend"></div>
   {note}
-  {_table(chart.table)}
+  <div class="table-wrap"></div>
   <p class="caveat">Caveat: {escape(chart.caveat)}</p>
 </section>"""
 
 
+def _options(choices: list[tuple[str, str]], first: tuple[str, str] | None = None) -> str:
+    every = ([first] if first else []) + choices
+    return "".join(
+        f'<option value="{escape(value)}">{escape(label)}</option>' for value, label in every
+    )
+
+
+def _filters(data: ReportData) -> str:
+    months = _options(data.months)
+    return f"""
+<form class="filters" id="filters" aria-label="Filters">
+  <label>From <select name="from">{months}</select></label>
+  <label>to <select name="to">{months}</select></label>
+  <label>Team <select name="team">{_options(data.teams, ("", "all teams"))}</select></label>
+  <label>Platform <select name="platform">
+    {_options(data.platforms, ("", "all platforms"))}</select></label>
+  <button type="button" name="reset">Show everything</button>
+  <p class="filter-note">Filters redraw every chart in this file (no server). A filter applies
+  to the charts whose mart has that split; each chart says what it shows. Teams come only from
+  marts that already merge small teams into “suppressed”, so no smaller group can be selected.
+  Weeks count in the month of their Thursday.</p>
+</form>"""
+
+
 def render_html(data: ReportData) -> str:
     """The whole page as one string: CSS, data and script inline."""
-    payload = json.dumps({"charts": [chart.spec() for chart in data.charts]}, allow_nan=False)
+    payload = json.dumps(
+        {
+            "charts": [chart.spec() for chart in data.charts],
+            "kpis": [kpi.spec() for kpi in data.kpis],
+            "months": [value for value, _ in data.months],
+        },
+        allow_nan=False,
+    )
     # "</" inside a <script> block would end it early; JSON allows the escaped form.
     payload = payload.replace("</", "<\\/")
     kpis = "".join(
-        f'<div class="kpi"><span>{escape(label)}</span><b>{escape(value)}</b>'
-        f"<small>{escape(explanation)}</small></div>"
-        for label, value, explanation in data.kpis
+        f'<div class="kpi" data-kpi="{index}"><span>{escape(kpi.label)}</span><b>–</b>'
+        f"<small>{escape(kpi.explanation)}</small></div>"
+        for index, kpi in enumerate(data.kpis)
     )
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     sections = "".join(_section(chart) for chart in data.charts)
@@ -94,9 +124,11 @@ def render_html(data: ReportData) -> str:
   <h1>What did our AI coding spend buy?</h1>
   <p class="lede">Spend against accepted, durable outcomes — by platform, team, repository and
   period. Team and repository figures only: no individual is ranked or shown.</p>
-  <p class="meta">Period {escape(data.period)} · data as of {escape(data.as_of)} ·
-  generated {generated} from the marts schema</p>
+  <p class="meta">Period {escape(data.period)} · {escape(data.coverage)} · data as of
+  {escape(data.as_of)} · generated {generated} from the marts schema. Shaded periods are
+  partial: the data covers only some of their days.</p>
 </header>
+{_filters(data)}
 <div class="kpis">{kpis}</div>
 {sections}
 <footer>

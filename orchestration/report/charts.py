@@ -1,18 +1,26 @@
-"""Turn mart rows into chart specifications, tables and headline figures for the HTML report.
+"""Turn mart rows into chart specifications and headline figures for the HTML report.
 
-A chart spec is plain JSON for the page's inline script: categories along the x axis and named
-series of values (``None`` where a value is undefined, e.g. no accepted outcome that month). The
-script draws marks only for values it has, so a gap stays a gap rather than a zero.
+A chart spec is plain JSON for the page's inline script: the rows it draws from (at the grain the
+mart gives, or summed above it), and how to add them up. Every value on the page is a sum of a
+row field, or a ratio of two sums (``num`` ÷ ``den``), over the rows that the page's filters
+(time range, team, platform) keep — so the page can redraw any filter combination offline, and a
+ratio is never an average of ratios. ``None`` stays ``None`` (a gap or "—"), never a zero.
+
+The filters only ever add rows up: team figures come from ``mart_spend_classification``, whose
+teams under the minimum cohort size are already merged into ``suppressed``, so no smaller group
+can be selected. Marts without a cohort-safe team split ignore the team filter and say so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from orchestration.report import marts
 from orchestration.report.marts import MartReader, Row
+from orchestration.report.project_vars import ProjectVars
 
 # Okabe-Ito colours (distinguishable with colour-blindness), fixed per platform across charts.
 PLATFORM_COLOURS = {
@@ -39,43 +47,96 @@ MARKERS_CAVEAT = (
     "switched off, so this is a lower bound."
 )
 
+# Spend owners that are not teams. The marts label spend whose person resolves to no roster
+# entry `unknown` (or leave the team null); usage that belongs to no person at all (service
+# keys, API actors) gets an owner `unassigned:<platform>:…`. Each is one bucket on the page.
+UNRESOLVED = "unresolved identities"
+UNASSIGNED = "unassigned (service keys, API actors)"
+SUPPRESSED = "suppressed"
+UNRESOLVED_TEAM_VALUES = {"unknown", "unresolved"}
 
-@dataclass
-class Table:
-    """A small table under a chart: the figures behind it, already formatted."""
-
-    columns: list[str]
-    rows: list[list[str]]
+# Sources of mart_data_quality that are not AI platforms, and what one record of each is.
+OUTCOME_SOURCES = {
+    "github": ("pull request", "pull requests"),
+    "git": ("survival measurement", "survival measurements"),
+}
+USAGE_RECORD = ("session", "sessions")
+# Count columns of mart_data_quality that are not checks: what a record is, and a source-level
+# companion of the unresolved-identity check (distinct people over all loaded days).
+QUALITY_NON_CHECKS = {"record_count", "source_unresolved_person_count"}
 
 
 @dataclass
 class Chart:
-    """One chart section: what it shows, how to read it and what to distrust."""
+    """One chart section: what it shows, how to read it, what to distrust, and its rows."""
 
     id: str
     title: str
     definition: str
     caveat: str
-    kind: str  # "bar" (grouped), "stacked" or "line"
+    kind: str  # "bar" (side by side), "stacked", "rows" (stacked, horizontal) or "line"
     unit: str  # "usd", "pct", "hours" or "number"
-    categories: list[str] = field(default_factory=list)
-    series: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[Row]
+    # Categories: {"field": f} (the distinct values of a row field; optional "labels", "order")
+    # or {"measures": [...]} (one category per measure).
+    x: dict[str, Any]
+    # Series: {"field": f, "num": …, "den": …} (one per value of f; "colours", "order") or
+    # {"measures": [{"name", "colour", "num", "den"}]}.
+    series: dict[str, Any]
+    # The row field each page filter applies to ("month", "team", "platform"); None = the mart
+    # has no such split, and the page says the filter does not apply.
+    filters: dict[str, str | None]
     x_label: str = ""
     note: str = ""
-    # Shown instead of the chart when there is nothing to draw for a legitimate reason (the mart
-    # is empty, or e.g. no PR was accepted yet). Left empty, nothing to draw is an error.
-    empty_text: str = ""
-    table: Table | None = None
+    # An assumption the figures rest on, stated next to the chart (not under the caveat).
+    assumption: str = ""
+    # Shown when the mart has no row at all (a new installation).
+    empty_text: str = "No data for this period."
+    # Shown when rows exist but none gives a value for a legitimate reason (e.g. no PR accepted
+    # yet). Left empty, rows without a value are an error on the unfiltered page.
+    no_value_text: str = ""
+    # Drawn in place of a missing bar, and named in the legend (e.g. "—", no cache data).
+    null_text: str = ""
+    null_legend: str = ""
+    table: dict[str, Any] | None = None
+    # Periods (keys of the x field) not wholly inside the data's days: {"days": n, "of": m}.
+    partial: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def spec(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": self.kind,
             "unit": self.unit,
-            "categories": self.categories,
+            "rows": self.rows,
+            "x": self.x,
             "series": self.series,
+            "filters": self.filters,
             "xLabel": self.x_label,
             "emptyText": self.empty_text,
+            "noValueText": self.no_value_text,
+            "nullText": self.null_text,
+            "nullLegend": self.null_legend,
+            "table": self.table,
+            "partial": self.partial,
+        }
+
+
+@dataclass
+class Kpi:
+    """A headline figure: a sum or ratio over the rows of one chart, under the same filters."""
+
+    label: str
+    explanation: str
+    chart: str
+    measure: dict[str, Any]
+    unit: str
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "chart": self.chart,
+            "measure": self.measure,
+            "unit": self.unit,
         }
 
 
@@ -83,14 +144,27 @@ class Chart:
 class ReportData:
     period: str
     as_of: str
-    kpis: list[tuple[str, str, str]]  # label, value, explanation
+    kpis: list[Kpi]
     charts: list[Chart]
+    # Filter choices: months [(value "YYYY-MM", label)], teams and platforms [(value, label)].
+    months: list[tuple[str, str]] = field(default_factory=list)
+    teams: list[tuple[str, str]] = field(default_factory=list)
+    platforms: list[tuple[str, str]] = field(default_factory=list)
+    coverage: str = ""
 
 
-def _ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or not denominator:
-        return None
-    return numerator / denominator
+@dataclass(frozen=True)
+class Coverage:
+    """The days the data covers, first and last included."""
+
+    first: date
+    last: date
+
+    def partial(self, start: date, end: date) -> dict[str, int] | None:
+        """``{"days", "of"}`` when the period ``start``..``end`` is not wholly covered."""
+        length = (end - start).days + 1
+        covered = max(0, (min(end, self.last) - max(start, self.first)).days + 1)
+        return None if covered == length else {"days": covered, "of": length}
 
 
 def _num(value: Any) -> float:
@@ -105,82 +179,102 @@ def _colour(name: str, palette: dict[str, str], seen: dict[str, str]) -> str:
     return seen[name]
 
 
-def _pivot(
-    rows: list[Row], key: str, value: Any, palette: dict[str, str]
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Rows of (period, key, …) → sorted categories and one series per key."""
-    categories = sorted({str(row["period"]) for row in rows})
-    names = sorted({str(row[key]) for row in rows})
+def _colours(names: Iterable[str], palette: dict[str, str]) -> dict[str, str]:
     extra: dict[str, str] = {}
-    cells = {(str(row["period"]), str(row[key])): value(row) for row in rows}
-    series = [
-        {
-            "name": name,
-            "colour": _colour(name, palette, extra),
-            "values": [cells.get((category, name)) for category in categories],
-        }
-        for name in names
-    ]
-    return categories, series
-
-
-def _no_data(rows: list[Row]) -> str:
-    return "" if rows else "No data for this period."
+    return {name: _colour(name, palette, extra) for name in sorted(set(names))}
 
 
 def _month_label(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%b %Y")
 
 
-def _usd(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+def _week_month(iso: str) -> str:
+    """The month a week (starting Monday ``iso``) belongs to for the time filter: the month of
+    its Thursday, as ISO 8601 assigns weeks to years — the month that holds most of its days."""
+    return (date.fromisoformat(iso) + timedelta(days=3)).isoformat()[:7]
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
+def _end_of_month(start: date) -> date:
+    following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
 
 
-def efficiency_chart(months: list[Row]) -> Chart:
-    categories, series = _pivot(
-        months,
-        "platform",
-        lambda row: _ratio(row["total_spend_usd"], row["accepted_outcomes"]),
-        PLATFORM_COLOURS,
-    )
-    by_platform: dict[str, dict[str, float]] = {}
-    for row in months:
-        totals = by_platform.setdefault(row["platform"], {})
-        for column in (
-            "total_spend_usd",
-            "usage_spend_usd",
-            "seat_cost_usd",
-            "attributed_spend_usd",
-            "accepted_outcomes",
-            "durable_outcomes",
-            "rework_adjusted_cost_usd",
-        ):
-            totals[column] = totals.get(column, 0.0) + _num(row[column])
-    table_rows = [
-        [
-            platform,
-            _usd(t["total_spend_usd"]),
-            _usd(t["usage_spend_usd"]),
-            _usd(t["seat_cost_usd"]),
-            f"{t['accepted_outcomes']:,.1f}",
-            _usd(_ratio(t["total_spend_usd"], t["accepted_outcomes"])),
-            _pct(_ratio(t["durable_outcomes"], t["accepted_outcomes"])),
-            _usd(_ratio(t["total_spend_usd"], t["durable_outcomes"])),
-            _usd(_ratio(t["rework_adjusted_cost_usd"], t["accepted_outcomes"])),
-            _pct(_ratio(t["attributed_spend_usd"], t["usage_spend_usd"])),
-        ]
-        for platform, t in sorted(by_platform.items(), key=lambda item: -item[1]["total_spend_usd"])
+def _partial_months(periods: Iterable[str], coverage: Coverage | None) -> dict[str, dict[str, int]]:
+    if coverage is None:
+        return {}
+    flags = {}
+    for iso in set(periods):
+        start = date.fromisoformat(iso)
+        flag = coverage.partial(start, _end_of_month(start))
+        if flag:
+            flags[iso] = flag
+    return flags
+
+
+def _partial_weeks(periods: Iterable[str], coverage: Coverage | None) -> dict[str, dict[str, int]]:
+    if coverage is None:
+        return {}
+    flags = {}
+    for iso in set(periods):
+        start = date.fromisoformat(iso)
+        flag = coverage.partial(start, start + timedelta(days=6))
+        if flag:
+            flags[iso] = flag
+    return flags
+
+
+def data_coverage(quality: list[Row]) -> Coverage | None:
+    """The days the data covers, from mart_data_quality (None when it is empty).
+
+    First day: the earliest day with AI usage (the usage sources' activity dates) — spend starts
+    there; GitHub's days can reach back before any usage was loaded, git's are measurement days.
+    Last day: the day before ``as_of_date``, the day the warehouse describes: the day after the
+    latest loaded activity (usage, pull-request updates, durability measurements), or the dbt
+    var ``as_of_date`` when it is set (e.g. today on a nightly run, so the month in progress is
+    partial) — but never before the latest usage day.
+    """
+    usage_days = [
+        date.fromisoformat(str(row["activity_date"]))
+        for row in quality
+        if row["source_name"] not in OUTCOME_SOURCES and row.get("activity_date")
     ]
-    attributed = _ratio(
-        sum(t["attributed_spend_usd"] for t in by_platform.values()),
-        sum(t["usage_spend_usd"] for t in by_platform.values()),
-    )
+    all_days = [date.fromisoformat(str(row["activity_date"])) for row in quality]
+    if not all_days:
+        return None
+    first = min(usage_days or all_days)
+    as_of = [date.fromisoformat(str(row["as_of_date"])) for row in quality if row.get("as_of_date")]
+    last = max(as_of) - timedelta(days=1) if as_of else max(all_days)
+    last = max([last, *usage_days])
+    return Coverage(first=first, last=last)
+
+
+def team_bucket(team: str | None) -> str:
+    """A mart's team value as the page shows it: unresolved identities and unassigned usage are
+    buckets of their own, never a team."""
+    if team is None or team.strip().lower() in UNRESOLVED_TEAM_VALUES:
+        return UNRESOLVED
+    if team.startswith("unassigned"):
+        return UNASSIGNED
+    return team
+
+
+def _team_order(buckets: Iterable[str]) -> list[str]:
+    special = [SUPPRESSED, UNRESOLVED, UNASSIGNED]
+    present = set(buckets)
+    return sorted(present - set(special)) + [name for name in special if name in present]
+
+
+def _with_month(rows: list[Row], month: Callable[[str], str]) -> list[Row]:
+    return [{**row, "month": month(str(row["period"]))} for row in rows]
+
+
+def _by_month(iso: str) -> str:
+    return iso[:7]
+
+
+def efficiency_chart(months: list[Row], coverage: Coverage | None) -> Chart:
+    rows = _with_month(months, _by_month)
+    periods = sorted({str(row["period"]) for row in rows})
     return Chart(
         id="platform-efficiency",
         title="Cost per accepted outcome, by platform and month",
@@ -189,39 +283,69 @@ def efficiency_chart(months: list[Row]) -> Chart:
             "platforms is split between them by cost share, so it counts once in total."
         ),
         caveat=(
-            f"Outcomes come from attribution: {_pct(attributed)} of usage spend is linked to a "
-            "pull request — by the platform's agent marker in the PR and the author's session "
+            "Outcomes come from attribution (the attributed share in the table): usage is linked "
+            "to a pull request by the platform's agent marker in the PR and the author's session "
             "in its development window (medium confidence) or by the window alone (low); the "
             "rest (exploration, abandoned work, unlinked sessions) still counts in spend. "
             "Months with no accepted outcome have no bar."
         ),
         kind="bar",
         unit="usd",
-        categories=[_month_label(category) for category in categories],
-        series=series,
+        rows=rows,
+        x={"field": "period", "labels": {period: _month_label(period) for period in periods}},
+        series={
+            "field": "platform",
+            "colours": _colours((str(row["platform"]) for row in rows), PLATFORM_COLOURS),
+            "num": "total_spend_usd",
+            "den": "accepted_outcomes",
+        },
+        filters={"month": "month", "team": None, "platform": "platform"},
         x_label="month",
-        empty_text=_no_data(months)
-        or (
-            ""
-            if any(_num(row["accepted_outcomes"]) for row in months)
-            else "No pull request was accepted in this period yet: cost per accepted outcome is "
+        no_value_text=(
+            "No pull request was accepted in this period yet: cost per accepted outcome is "
             "undefined."
         ),
-        table=Table(
-            columns=[
-                "platform",
-                "total spend",
-                "usage",
-                "seats",
-                "accepted",
-                "$ / accepted",
-                "durable share",
-                "$ / durable",
-                "rework-adjusted $ / accepted",
-                "attributed share",
+        partial=_partial_months(periods, coverage),
+        table={
+            "by": ["platform"],
+            "sort": {"num": "total_spend_usd", "desc": True},
+            "columns": [
+                {"label": "total spend", "num": "total_spend_usd", "unit": "usd"},
+                {"label": "usage", "num": "usage_spend_usd", "unit": "usd"},
+                {"label": "seats", "num": "seat_cost_usd", "unit": "usd"},
+                {"label": "accepted", "num": "accepted_outcomes", "unit": "number"},
+                {
+                    "label": "$ / accepted",
+                    "num": "total_spend_usd",
+                    "den": "accepted_outcomes",
+                    "unit": "usd",
+                },
+                {
+                    "label": "durable share",
+                    "num": "durable_outcomes",
+                    "den": "accepted_outcomes",
+                    "unit": "pct",
+                },
+                {
+                    "label": "$ / durable",
+                    "num": "total_spend_usd",
+                    "den": "durable_outcomes",
+                    "unit": "usd",
+                },
+                {
+                    "label": "rework-adjusted $ / accepted",
+                    "num": "rework_adjusted_cost_usd",
+                    "den": "accepted_outcomes",
+                    "unit": "usd",
+                },
+                {
+                    "label": "attributed share",
+                    "num": "attributed_spend_usd",
+                    "den": "usage_spend_usd",
+                    "unit": "pct",
+                },
             ],
-            rows=table_rows,
-        ),
+        },
     )
 
 
@@ -233,7 +357,15 @@ CLASS_DEFINITION = (
 )
 
 
-def spend_week_chart(weeks: list[Row]) -> Chart:
+def _spend_rows(spend: list[Row]) -> list[Row]:
+    return [
+        {**row, "team": team_bucket(row["team"]), "month": _week_month(str(row["period"]))}
+        for row in spend
+    ]
+
+
+def spend_week_chart(rows: list[Row], coverage: Coverage | None) -> Chart:
+    periods = sorted({str(row["period"]) for row in rows})
     return Chart(
         id="spend-classification",
         title="Where the usage spend went, by week",
@@ -245,69 +377,148 @@ def spend_week_chart(weeks: list[Row]) -> Chart:
         ),
         kind="stacked",
         unit="usd",
-        categories=[f"wk {row['period']}" for row in weeks],
-        series=[
-            {
-                "name": name,
-                "colour": CLASS_COLOURS[name],
-                "values": [_num(row[name]) for row in weeks],
-            }
-            for name in CLASSES
-        ],
+        rows=rows,
+        x={"field": "period", "labels": {period: f"wk {period}" for period in periods}},
+        series={
+            "measures": [
+                {"name": name, "colour": CLASS_COLOURS[name], "num": name} for name in CLASSES
+            ]
+        },
+        filters={"month": "month", "team": "team", "platform": "platform"},
         x_label="week starting",
-        empty_text=_no_data(weeks),
+        partial=_partial_weeks(periods, coverage),
     )
 
 
-def spend_team_chart(teams: list[Row]) -> Chart:
-    return Chart(
+def spend_team_chart(
+    rows: list[Row], quality_rows: list[Row], project: ProjectVars
+) -> tuple[Chart, list[str]]:
+    """The team chart, and the team buckets in the order the page lists them."""
+    order = _team_order(str(row["team"]) for row in rows)
+    cohort = project.min_cohort_size
+    labels = {SUPPRESSED: f"suppressed (teams under {cohort} people)"}
+    hidden = ""
+    unresolved_sessions = sum(
+        _num(row.get("unresolved_identity_count"))
+        for row in quality_rows
+        if row["source_name"] not in OUTCOME_SOURCES
+    )
+    if UNRESOLVED not in order and unresolved_sessions and SUPPRESSED in order:
+        # The mart sizes the unresolved group like a team: fewer than the cohort size of them
+        # and their spend sits inside `suppressed`, out of sight of this chart.
+        hidden = (
+            f" The spend of unresolved identities ({unresolved_sessions:,.0f} sessions in data "
+            f"quality below) is inside “suppressed”: the mart merges fewer than {cohort} of them "
+            "with the small teams."
+        )
+    chart = Chart(
         id="spend-by-team",
         title="Spend classes by team (share of each team's usage spend)",
         definition=(
             "The same classes as above, as shares of each team's usage spend over the period, "
-            "so teams of different size compare."
+            "so teams of different size compare. Right of each bar: its share of all usage spend. "
+            "Unresolved identities (people no roster entry or vendor address resolves) and "
+            "unassigned usage (service keys, API actors: no person) are buckets of their own, "
+            "not teams."
         ),
         caveat=(
-            "Teams with fewer people than the minimum cohort size (5) are merged into "
+            f"Teams with fewer people than the minimum cohort size ({cohort}) are merged into "
             "“suppressed”; there is no per-person view. A high retry or abandoned share points "
-            "at missing context or unclear tasks, not at a person."
+            "at missing context or unclear tasks, not at a person." + hidden
         ),
-        kind="stacked",
+        kind="rows",
         unit="pct",
-        categories=[str(row["team"]) for row in teams],
-        series=[
-            {
-                "name": name,
-                "colour": CLASS_COLOURS[name],
-                "values": [_ratio(_num(row[name]), _num(row["total"])) for row in teams],
-            }
-            for name in CLASSES
-        ],
+        rows=rows,
+        x={
+            "field": "team",
+            "order": order,
+            "labels": labels,
+            "sublabel": {
+                "num": "total",
+                "den": "total",
+                "shareOfAll": True,
+                "unit": "pct",
+                "suffix": " of spend",
+            },
+        },
+        series={
+            "measures": [
+                {"name": name, "colour": CLASS_COLOURS[name], "num": name, "den": "total"}
+                for name in CLASSES
+            ]
+        },
+        filters={"month": "month", "team": "team", "platform": "platform"},
         x_label="team",
-        empty_text=_no_data(teams),
+        table={
+            "by": ["team"],
+            "order": order,
+            "labels": {"team": labels},
+            "columns": [
+                {"label": "usage spend", "num": "total", "unit": "usd"},
+                {
+                    "label": "share of usage spend (all teams)",
+                    "num": "total",
+                    "den": "total",
+                    "shareOfAll": True,
+                    "unit": "pct",
+                },
+                {"label": "productive", "num": "productive", "den": "total", "unit": "pct"},
+                {"label": "retry", "num": "retry", "den": "total", "unit": "pct"},
+                {"label": "abandoned", "num": "abandoned", "den": "total", "unit": "pct"},
+            ],
+        },
     )
+    return chart, order
 
 
-def cache_chart(months: list[Row], savings: list[Row]) -> Chart:
-    categories, series = _pivot(
-        months, "platform", lambda row: row["cache_hit_rate"], PLATFORM_COLOURS
-    )
-    # Platforms that report no cache tokens (e.g. Copilot) would be a zero bar: leave them out
-    # rather than suggest they cache nothing.
-    series = [s for s in series if any(value for value in s["values"])]
+def _has_cache_data(row: Row, evidence: set[str]) -> bool:
+    """Whether a platform-month's cache hit rate means something.
+
+    Null is no cache data. Until mart_platform_efficiency says null for platforms that report no
+    cache tokens, it says 0: a 0 counts as no cache data unless mart_cache_efficiency shows
+    cache reads or writes for the platform (in the groups large enough to show).
+    """
+    rate = row["cache_hit_rate"]
+    if rate is None:
+        return False
+    return bool(rate) or str(row["platform"]) in evidence
+
+
+def cache_chart(
+    months: list[Row], evidence: list[Row], savings: list[Row], coverage: Coverage | None
+) -> Chart:
+    with_cache = {
+        str(row["platform"])
+        for row in evidence
+        if _num(row["cache_read_tokens"]) or _num(row["cache_write_tokens"])
+    }
+    rows = [
+        {
+            **row,
+            "cache_hit_rate": row["cache_hit_rate"] if _has_cache_data(row, with_cache) else None,
+        }
+        for row in _with_month(months, _by_month)
+    ]
+    periods = sorted({str(row["period"]) for row in rows})
     totals = savings[0] if savings else {}
     groups = int(totals.get("groups") or 0)
     suppressed = int(totals.get("suppressed_groups") or 0)
     if groups and suppressed < groups:
-        saved = (
-            f"In the platform × model × team × week groups large enough to show "
-            f"({groups - suppressed} of {groups}), caching saved {_usd(totals['saved_usd'])} "
+        amplification = (
+            _num(totals["cache_write_tokens"]) / _num(totals["cache_read_tokens"])
+            if _num(totals["cache_read_tokens"])
+            else 0.0
+        )
+        saved = _num(totals["saved_usd"])
+        saved_text = f"${saved:,.0f}" if abs(saved) >= 100 else f"${saved:,.2f}"
+        note = (
+            f"Over every week and platform, in the platform × model × team × week groups large "
+            f"enough to show ({groups - suppressed} of {groups}), caching saved {saved_text} "
             "against paying for the same tokens as uncached input, with "
-            f"{_ratio(totals['cache_write_tokens'], totals['cache_read_tokens']) or 0:.2f} "
-            "tokens written per token read."
+            f"{amplification:.2f} tokens written per token read."
         )
     else:
-        saved = (
+        note = (
             "Dollars saved and write amplification (mart_cache_efficiency) are per team and week; "
             f"all {groups} groups are below the minimum cohort size, so they are not shown."
         )
@@ -319,134 +530,222 @@ def cache_chart(months: list[Row], savings: list[Row]) -> Chart:
             "context sent to the models was served from the prompt cache."
         ),
         caveat=(
-            "Platforms that report no cache tokens (Copilot) are not drawn. A high hit rate with "
-            "high write amplification can still cost more than it saves."
+            "“—” marks a platform that reports no cache data (e.g. Copilot): unknown, not 0 %. "
+            "A high hit rate with high write amplification can still cost more than it saves."
         ),
         kind="bar",
         unit="pct",
-        categories=[_month_label(category) for category in categories],
-        series=series,
+        rows=rows,
+        x={"field": "period", "labels": {period: _month_label(period) for period in periods}},
+        series={
+            "field": "platform",
+            "colours": _colours((str(row["platform"]) for row in rows), PLATFORM_COLOURS),
+            "num": "cache_hit_rate",
+        },
+        filters={"month": "month", "team": None, "platform": "platform"},
         x_label="month",
-        note=saved,
-        empty_text=_no_data(months)
-        or ("" if series else "No platform reported cache tokens in this period."),
+        note=note,
+        no_value_text="No platform reported cache data in this period.",
+        null_text="—",
+        null_legend="no cache data",
+        partial=_partial_months(periods, coverage),
+        table={"pivot": True, "corner": "platform"},
     )
 
 
-def review_chart(rows: list[Row]) -> Chart:
-    by_flag = {bool(row["is_ai_assisted"]): row for row in rows}
-    series = []
-    notes = []
-    for flag, name in ((True, "AI-assisted"), (False, "not AI-assisted")):
-        row = by_flag.get(flag)
-        if row is None:
-            continue
-        series.append(
-            {
-                "name": name,
-                "colour": AI_COLOURS[name],
-                "values": [
-                    _ratio(row["first_review_hours"], row["reviewed_weight"]),
-                    _ratio(row["merge_hours"], row["merge_weight"]),
-                ],
-            }
-        )
-        prs = _num(row["pull_requests"])
-        notes.append(
-            f"{name}: {prs:,.0f} PRs, {_ratio(row['changed_lines'], prs) or 0:,.0f} changed "
-            f"lines and {_ratio(row['review_rounds'], prs) or 0:.1f} review rounds on average, "
-            f"{_usd(_ratio(row['review_cost_usd'], prs))} review cost per PR"
-        )
+def _ai_group(flag: Any) -> str:
+    return "AI-assisted" if flag else "not AI-assisted"
+
+
+def review_chart(review: list[Row], project: ProjectVars) -> Chart:
+    rows = [
+        {**row, "group": _ai_group(row["is_ai_assisted"]), "month": _by_month(str(row["period"]))}
+        for row in review
+    ]
     return Chart(
         id="review-drag",
         title="Review drag: AI-assisted vs other pull requests",
         definition=(
             "Average hours from ready-for-review to the first review, and from opening to merge "
-            "(merged PRs), over every repository and month."
+            "(merged PRs), over every repository; months by the PR's creation."
         ),
-        caveat=MARKERS_CAVEAT
-        + " Review cost assumes 20 minutes per review and 3 per comment at $100 an hour.",
+        caveat=MARKERS_CAVEAT,
         kind="bar",
         unit="hours",
-        categories=["to first review", "to merge"],
-        series=series,
-        note="; ".join(notes) + ".",
-        empty_text=_no_data(rows),
+        rows=rows,
+        x={
+            "measures": [
+                {"name": "to first review", "num": "first_review_hours", "den": "reviewed_weight"},
+                {"name": "to merge", "num": "merge_hours", "den": "merge_weight"},
+            ]
+        },
+        series={"field": "group", "colours": AI_COLOURS, "order": list(AI_COLOURS)},
+        filters={"month": "month", "team": None, "platform": None},
+        assumption=project.review_cost_assumption(),
+        no_value_text="No pull request was reviewed or merged in this period.",
+        table={
+            "by": ["group"],
+            "order": list(AI_COLOURS),
+            "columns": [
+                {"label": "pull requests", "num": "pull_requests", "unit": "count"},
+                {
+                    "label": "changed lines / PR",
+                    "num": "changed_lines",
+                    "den": "pull_requests",
+                    "unit": "count",
+                },
+                {
+                    "label": "review rounds / PR",
+                    "num": "review_rounds",
+                    "den": "pull_requests",
+                    "unit": "number",
+                },
+                {
+                    "label": "review cost / PR",
+                    "num": "review_cost_usd",
+                    "den": "pull_requests",
+                    "unit": "usd",
+                },
+            ],
+        },
     )
 
 
-def rework_chart(rows: list[Row]) -> Chart:
-    parts = (
-        ("AI cost", "ai_cost_usd", "#0072B2"),
-        ("review cost", "review_cost_usd", "#E69F00"),
-        ("repair cost", "repair_cost_usd", "#D55E00"),
-    )
+REWORK_PARTS = (
+    ("AI cost", "ai_cost_usd", "#0072B2"),
+    ("review cost", "review_cost_usd", "#E69F00"),
+    ("repair cost", "repair_cost_usd", "#D55E00"),
+)
+
+
+def rework_chart(rework: list[Row], project: ProjectVars) -> Chart:
+    rows = _with_month(rework, _by_month)
+    platforms = {str(row["platform"]) for row in rows}
+    # Platforms first, PRs without AI ("none") last: the comparison point.
+    order = sorted(platforms - {"none"}) + (["none"] if "none" in platforms else [])
     return Chart(
         id="rework-adjusted-cost",
         title="Rework-adjusted cost per accepted pull request, by main platform",
         definition=(
-            "Per accepted PR: attributed AI cost + review cost + repair cost (the AI and review "
-            "cost of later PRs that changed its lines, by the share of lines they touched)."
+            "Per accepted PR, side by side: attributed AI cost, review cost and repair cost (the "
+            "AI and review cost of later PRs that changed its lines, by the share of lines they "
+            "touched); their sum is the rework-adjusted cost. Each bar carries its value, so "
+            "the AI part stays readable next to the larger review cost."
         ),
         caveat=(
             "Main platform = the platform with the largest attributed AI cost on the PR (“none” "
-            "without AI). Repair is only seen within the rework window (30 days) and in the "
-            "repositories tokenworth mirrors."
+            f"without AI). Repair is only seen within the rework window "
+            f"({project.rework_window_days} days) and in the repositories tokenworth mirrors."
         ),
-        kind="stacked",
+        kind="bar",
         unit="usd",
-        categories=[str(row["platform"]) for row in rows],
-        series=[
-            {
-                "name": name,
-                "colour": colour,
-                "values": [_ratio(row[column], row["accepted_prs"]) for row in rows],
-            }
-            for name, column, colour in parts
-        ],
+        rows=rows,
+        x={
+            "field": "platform",
+            "order": order,
+            "sublabel": {
+                "num": "ai_cost_usd",
+                "den": "rework_adjusted_cost_usd",
+                "unit": "pct",
+                "prefix": "AI: ",
+                "suffix": " of the total",
+            },
+        },
+        series={
+            "measures": [
+                {"name": name, "colour": colour, "num": column, "den": "accepted_prs"}
+                for name, column, colour in REWORK_PARTS
+            ]
+        },
+        filters={"month": "month", "team": None, "platform": "platform"},
         x_label="main platform",
-        note=", ".join(f"{row['platform']}: {int(row['accepted_prs'])} PRs" for row in rows),
-        empty_text=_no_data(rows),
+        assumption=project.review_cost_assumption(),
+        table={
+            "by": ["platform"],
+            "order": order,
+            "columns": [
+                {"label": "accepted PRs", "num": "accepted_prs", "unit": "count"},
+                *(
+                    {"label": f"{name} / PR", "num": column, "den": "accepted_prs", "unit": "usd"}
+                    for name, column, _ in REWORK_PARTS
+                ),
+                {
+                    "label": "rework-adjusted / PR",
+                    "num": "rework_adjusted_cost_usd",
+                    "den": "accepted_prs",
+                    "unit": "usd",
+                },
+                {
+                    "label": "AI share",
+                    "num": "ai_cost_usd",
+                    "den": "rework_adjusted_cost_usd",
+                    "unit": "pct",
+                },
+            ],
+        },
     )
 
 
-def durability_chart(rows: list[Row]) -> Chart:
-    horizons = sorted({int(row["horizon_days"]) for row in rows})
-    cells = {(bool(row["is_ai_assisted"]), int(row["horizon_days"])): row for row in rows}
-    series = []
-    pending = []
-    for flag, name in ((True, "AI-assisted"), (False, "not AI-assisted")):
-        if not any((flag, horizon) in cells for horizon in horizons):
-            continue
-        values = []
-        for horizon in horizons:
-            row = cells.get((flag, horizon))
-            values.append(
-                None
-                if row is None
-                else _ratio(row["lines_surviving"], row["effective_lines_added"])
-            )
-            if row is not None and row["pending_prs"]:
-                pending.append(f"{int(row['pending_prs'])} {name} at {horizon} days")
-        series.append({"name": name, "colour": AI_COLOURS[name], "values": values})
+def durability_chart(durability: list[Row]) -> Chart:
+    rows = [
+        {
+            **row,
+            "group": _ai_group(row["is_ai_assisted"]),
+            "horizon": int(row["horizon_days"]),
+            "month": _by_month(str(row["period"])),
+        }
+        for row in durability
+    ]
+    horizons = sorted({row["horizon"] for row in rows})
     return Chart(
         id="durability",
         title="Durability: share of merged lines still in the code",
         definition=(
             "Effective lines added by merged PRs that git blame still attributes to them 7, 30 "
-            "and 90 days after the merge, ÷ the lines they added (measured horizons only)."
+            "and 90 days after the merge, ÷ the lines they added (measured horizons only); "
+            "months by merge."
         ),
         caveat=MARKERS_CAVEAT
-        + (
-            " Horizons not reached yet are pending, never counted as lost"
-            + (f" (pending PRs: {', '.join(pending)})." if pending else ".")
-        ),
+        + " Horizons not reached yet are pending (see the table), never counted as lost.",
         kind="line",
         unit="pct",
-        categories=[f"{horizon} days" for horizon in horizons],
-        series=series,
+        rows=rows,
+        x={
+            "field": "horizon",
+            "order": horizons,
+            "labels": {str(horizon): f"{horizon} days" for horizon in horizons},
+        },
+        series={
+            "field": "group",
+            "colours": AI_COLOURS,
+            "order": list(AI_COLOURS),
+            "num": "lines_surviving",
+            "den": "effective_lines_added",
+        },
+        filters={"month": "month", "team": None, "platform": None},
         x_label="days after merge",
-        empty_text=_no_data(rows),
+        no_value_text="No merged pull request has reached a measured horizon yet.",
+        table={
+            "by": ["group", "horizon"],
+            "order": list(AI_COLOURS),
+            "labels": {"horizon": {str(horizon): f"{horizon} days" for horizon in horizons}},
+            "columns": [
+                {"label": "measured PRs", "num": "measured_prs", "unit": "count"},
+                {"label": "pending PRs", "num": "pending_prs", "unit": "count"},
+                {
+                    "label": "lines surviving",
+                    "num": "lines_surviving",
+                    "den": "effective_lines_added",
+                    "unit": "pct",
+                },
+                {
+                    "label": "durable PRs",
+                    "num": "durable_prs",
+                    "den": "measured_prs",
+                    "unit": "pct",
+                },
+            ],
+        },
     )
 
 
@@ -455,29 +754,101 @@ def _monday(iso: str) -> str:
     return (day - timedelta(days=day.weekday())).isoformat()
 
 
-def quality_chart(days: list[Row], sources: list[Row]) -> Chart:
-    weekly: dict[tuple[str, str], list[float]] = {}
-    for row in days:
-        cell = weekly.setdefault((_monday(row["period"]), row["source_name"]), [0.0, 0.0])
-        cell[0] += _num(row["unattributed_spend_usd"])
-        cell[1] += _num(row["spend_usd"])
-    rows = [
-        {"period": week, "source_name": source, "share": _ratio(unattributed, spend)}
-        for (week, source), (unattributed, spend) in weekly.items()
-    ]
-    categories, series = _pivot(rows, "source_name", lambda row: row["share"], PLATFORM_COLOURS)
-    table_rows = [
-        [
-            row["source_name"],
-            f"{int(_num(row['records'])):,}",
-            str(row["latest_activity_at"] or "–"),
-            "–" if row["days_since_activity"] is None else str(int(row["days_since_activity"])),
-            f"{int(_num(row['unresolved_identities'])):,}",
-            f"{int(_num(row['unpriced_models'])):,}",
-            _pct(_ratio(row["unattributed_spend_usd"], row["spend_usd"])),
-        ]
-        for row in sources
-    ]
+def _names(value: Any) -> set[str]:
+    """A list column of mart_data_quality ('a; b' or 'a, b') as a set of names."""
+    if value is None:
+        return set()
+    if isinstance(value, list | tuple):
+        return {str(name).strip() for name in value if str(name).strip()}
+    return {name.strip() for name in str(value).replace(",", ";").split(";") if name.strip()}
+
+
+def quality_checks(columns: Iterable[str]) -> list[dict[str, Any]]:
+    """The checks mart_data_quality counts: every ``<check>_count`` column but the record count.
+
+    ``unresolved_identity_count`` and ``unpriced_model_count`` have sentences of their own; any
+    other (a check added later, e.g. unassigned usage by kind) reads "<check>: n of m records".
+    A ``<check>_names`` column, when present, lists what the check found (e.g. the model names
+    of ``unpriced_model_names``).
+    """
+    present = set(columns)
+    known = ("unresolved_identity_count", "unpriced_model_count")
+    checks = []
+    # The known checks first, in a fixed order; later ones after them, by name.
+    for column in sorted(
+        present,
+        key=lambda name: (name not in known, known.index(name) if name in known else 0, name),
+    ):
+        if not column.endswith("_count") or column in QUALITY_NON_CHECKS:
+            continue
+        stem = column.removesuffix("_count")
+        kind = stem if stem in ("unresolved_identity", "unpriced_model") else "generic"
+        names = f"{stem}_names"
+        checks.append(
+            {
+                "column": column,
+                "kind": kind,
+                "label": stem.replace("_", " "),
+                "names": names if names in present else None,
+            }
+        )
+    return checks
+
+
+def quality_chart(quality: list[Row], coverage: Coverage | None) -> Chart:
+    columns = list(quality[0]) if quality else []
+    checks = quality_checks(columns)
+    weekly: dict[tuple[str, str], Row] = {}
+    sources: dict[str, dict[str, Any]] = {}
+    for row in quality:
+        source = str(row["source_name"])
+        week = _monday(str(row["activity_date"]))
+        cell = weekly.setdefault(
+            (week, source),
+            {
+                "period": week,
+                "month": _week_month(week),
+                "source_name": source,
+                # The platform filter keeps GitHub and git (not platforms) whatever it selects.
+                "platform": None if source in OUTCOME_SOURCES else source,
+                "record_count": 0.0,
+                "spend_usd": None,
+                "unattributed_spend_usd": None,
+                **{check["column"]: 0.0 for check in checks},
+                **{check["names"]: [] for check in checks if check["names"]},
+            },
+        )
+        cell["record_count"] += _num(row["record_count"])
+        for check in checks:
+            cell[check["column"]] += _num(row[check["column"]])
+            if check["names"]:
+                cell[check["names"]] = sorted(
+                    set(cell[check["names"]]) | _names(row[check["names"]])
+                )
+        for measure in ("spend_usd", "unattributed_spend_usd"):
+            if row.get(measure) is not None:
+                cell[measure] = _num(cell[measure]) + _num(row[measure])
+        info = sources.setdefault(
+            source,
+            {
+                "unit": list(OUTCOME_SOURCES.get(source, USAGE_RECORD)),
+                "latest": None,
+                "daysSince": None,
+                "unresolvedPeople": None,
+            },
+        )
+        latest = row.get("source_latest_activity_at")
+        if latest is not None and (info["latest"] is None or str(latest) > info["latest"]):
+            info["latest"] = str(latest)
+        since = row.get("days_since_source_activity")
+        if since is not None:
+            info["daysSince"] = int(since)
+        people = row.get("source_unresolved_person_count")
+        if people is not None:
+            info["unresolvedPeople"] = max(int(people), info["unresolvedPeople"] or 0)
+    rows = sorted(weekly.values(), key=lambda row: (row["period"], row["source_name"]))
+    spend_rows = [row for row in rows if row["spend_usd"] is not None]
+    periods = sorted({row["period"] for row in spend_rows})
     return Chart(
         id="data-quality",
         title="Data quality: share of AI spend not attributed to any pull request, by week",
@@ -491,48 +862,119 @@ def quality_chart(days: list[Row], sources: list[Row]) -> Chart:
         ),
         kind="line",
         unit="pct",
-        categories=[f"wk {category}" for category in categories],
-        series=series,
+        rows=spend_rows,
+        x={"field": "period", "labels": {period: f"wk {period}" for period in periods}},
+        series={
+            "field": "source_name",
+            "colours": _colours((row["source_name"] for row in spend_rows), PLATFORM_COLOURS),
+            "num": "unattributed_spend_usd",
+            "den": "spend_usd",
+        },
+        filters={"month": "month", "team": None, "platform": "platform"},
         x_label="week starting",
-        empty_text=_no_data(sources) or ("" if days else "No AI spend in this period."),
-        table=Table(
-            columns=[
-                "source",
-                "records",
-                "latest activity (UTC)",
-                "days since",
-                "unresolved identities",
-                "unpriced models",
-                "unattributed share",
-            ],
-            rows=table_rows,
-        ),
+        empty_text="No data for this period." if not rows else "No AI spend in this period.",
+        no_value_text="No AI spend in this period.",
+        partial=_partial_weeks(periods, coverage),
+        table={"quality": True, "rows": rows, "checks": checks, "sources": sources},
     )
 
 
-def _kpis(months: list[Row], weeks: list[Row]) -> list[tuple[str, str, str]]:
-    spend = sum(_num(row["total_spend_usd"]) for row in months)
-    usage = sum(_num(row["usage_spend_usd"]) for row in months)
-    attributed = sum(_num(row["attributed_spend_usd"]) for row in months)
-    accepted = sum(_num(row["accepted_outcomes"]) for row in months)
-    durable = sum(_num(row["durable_outcomes"]) for row in months)
-    classified = sum(_num(row["total"]) for row in weeks)
-    productive = sum(_num(row["productive"]) for row in weeks)
-    return [
-        ("total spend", _usd(spend), "usage + seats"),
-        ("accepted outcomes", f"{accepted:,.0f}", "merged, not reverted PRs"),
-        ("cost per accepted outcome", _usd(_ratio(spend, accepted)), "total spend ÷ accepted"),
-        ("durable share", _pct(_ratio(durable, accepted)), "accepted PRs ≥ 75% lines at 30 days"),
-        ("productive share", _pct(_ratio(productive, classified)), "of usage spend"),
-        ("attributed share", _pct(_ratio(attributed, usage)), "usage spend linked to a PR"),
+def _kpis(order: list[str], project: ProjectVars) -> list[Kpi]:
+    efficiency = "platform-efficiency"
+    kpis = [
+        Kpi("total spend", "usage + seats", efficiency, {"num": "total_spend_usd"}, "usd"),
+        Kpi(
+            "accepted outcomes",
+            "merged, not reverted PRs",
+            efficiency,
+            {"num": "accepted_outcomes"},
+            "count",
+        ),
+        Kpi(
+            "cost per accepted outcome",
+            "total spend ÷ accepted",
+            efficiency,
+            {"num": "total_spend_usd", "den": "accepted_outcomes"},
+            "usd",
+        ),
+        Kpi(
+            "durable share",
+            f"accepted PRs ≥ {project.durable_survival_threshold:.0%} lines at 30 days",
+            efficiency,
+            {"num": "durable_outcomes", "den": "accepted_outcomes"},
+            "pct",
+        ),
+        Kpi(
+            "productive share",
+            "of usage spend",
+            "spend-classification",
+            {"num": "productive", "den": "total"},
+            "pct",
+        ),
+        Kpi(
+            "attributed share",
+            "usage spend linked to a PR",
+            efficiency,
+            {"num": "attributed_spend_usd", "den": "usage_spend_usd"},
+            "pct",
+        ),
     ]
+    for bucket, explanation in (
+        (UNRESOLVED, "share of usage spend: people no roster entry resolves"),
+        (UNASSIGNED, "share of usage spend: service keys, API actors"),
+    ):
+        if bucket in order:
+            kpis.append(
+                Kpi(
+                    bucket,
+                    explanation,
+                    "spend-classification",
+                    {"num": "total", "where": {"team": bucket}, "den": "total", "shareOfAll": True},
+                    "pct",
+                )
+            )
+    return kpis
 
 
-def collect(read: MartReader) -> ReportData:
+def collect(read: MartReader, project: ProjectVars) -> ReportData:
     """Read every mart the report uses and build its charts."""
     months = marts.platform_months(read)
-    weeks = marts.spend_by_week(read)
-    sources = marts.quality_by_source(read)
+    quality = marts.data_quality(read)
+    coverage = data_coverage(quality)
+    spend = _spend_rows(marts.spend_classes(read))
+    team_chart, order = spend_team_chart(spend, quality, project)
+    charts = [
+        efficiency_chart(months, coverage),
+        spend_week_chart(spend, coverage),
+        team_chart,
+        cache_chart(
+            marts.cache_by_month(read),
+            marts.cache_token_platforms(read),
+            marts.cache_savings(read),
+            coverage,
+        ),
+        review_chart(marts.review_drag(read), project),
+        rework_chart(marts.rework_by_platform(read), project),
+        durability_chart(marts.durability(read)),
+        quality_chart(quality, coverage),
+    ]
+    month_keys = sorted({str(row["month"]) for chart in charts for row in chart.rows})
+    if coverage:
+        # Every month the data covers is selectable, even one without rows in any chart.
+        day = coverage.first.replace(day=1)
+        while day <= coverage.last:
+            month_keys.append(day.isoformat()[:7])
+            day = _end_of_month(day) + timedelta(days=1)
+        month_keys = sorted(set(month_keys))
+    platforms = sorted(
+        {
+            str(row["platform"])
+            for chart in charts
+            if chart.filters.get("platform")
+            for row in chart.rows
+            if row.get("platform") not in (None, "none")
+        }
+    )
     periods = sorted(str(row["period"]) for row in months)
     period = (
         "no data yet"
@@ -541,15 +983,19 @@ def collect(read: MartReader) -> ReportData:
         if periods[0] == periods[-1]
         else f"{_month_label(periods[0])} – {_month_label(periods[-1])}"
     )
-    as_of = max((str(row["as_of_date"]) for row in sources if row["as_of_date"]), default="–")
-    charts = [
-        efficiency_chart(months),
-        spend_week_chart(weeks),
-        spend_team_chart(marts.spend_by_team(read)),
-        cache_chart(marts.cache_by_month(read), marts.cache_savings(read)),
-        review_chart(marts.review_drag(read)),
-        rework_chart(marts.rework_by_platform(read)),
-        durability_chart(marts.durability(read)),
-        quality_chart(marts.quality_by_day(read), sources),
-    ]
-    return ReportData(period=period, as_of=as_of, kpis=_kpis(months, weeks), charts=charts)
+    as_of = max((str(row["as_of_date"]) for row in quality if row.get("as_of_date")), default="–")
+    labels = team_chart.x["labels"]
+    return ReportData(
+        period=period,
+        as_of=as_of,
+        kpis=_kpis(order, project),
+        charts=charts,
+        months=[(key, _month_label(f"{key}-01")) for key in month_keys],
+        teams=[(team, labels.get(team, team)) for team in order],
+        platforms=[(platform, platform) for platform in platforms],
+        coverage=(
+            f"data covers {coverage.first.isoformat()} to {coverage.last.isoformat()}"
+            if coverage
+            else "no data loaded yet"
+        ),
+    )

@@ -27,9 +27,13 @@ class ReportDataError(RuntimeError):
 
 
 def _plain(value: Any) -> Any:
-    """JSON-friendly values: decimals become floats, dates ISO strings."""
+    """JSON-friendly values: decimals become floats, dates ISO strings.
+
+    A whole decimal becomes an int: PostgreSQL sums integers as numeric where DuckDB returns an
+    int, and the page's data should not depend on the warehouse.
+    """
     if isinstance(value, Decimal):
-        return float(value)
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, date):
@@ -123,31 +127,15 @@ def platform_months(read: MartReader) -> list[Row]:
     )
 
 
-def spend_by_week(read: MartReader) -> list[Row]:
+def spend_classes(read: MartReader) -> list[Row]:
+    # Teams under the cohort size are already merged into `suppressed` by the mart; the report
+    # only ever adds these rows up (never splits them), so no smaller group can appear.
     return read(
         """
         select
             week_start_date as period,
-            sum(productive_usd) as productive,
-            sum(exploratory_usd) as exploratory,
-            sum(retry_usd) as retry,
-            sum(abandoned_usd) as abandoned,
-            sum(rework_usd) as rework,
-            sum(pending_usd) as pending,
-            sum(total_spend_usd) as total
-        from marts.mart_spend_classification
-        group by week_start_date
-        order by week_start_date
-        """
-    )
-
-
-def spend_by_team(read: MartReader) -> list[Row]:
-    # Teams under the cohort size are already merged into `suppressed` by the mart.
-    return read(
-        """
-        select
             team,
+            platform,
             sum(productive_usd) as productive,
             sum(exploratory_usd) as exploratory,
             sum(retry_usd) as retry,
@@ -156,8 +144,8 @@ def spend_by_team(read: MartReader) -> list[Row]:
             sum(pending_usd) as pending,
             sum(total_spend_usd) as total
         from marts.mart_spend_classification
-        group by team
-        order by team
+        group by week_start_date, team, platform
+        order by week_start_date, team, platform
         """
     )
 
@@ -178,6 +166,23 @@ def cache_by_month(read: MartReader) -> list[Row]:
     )
 
 
+def cache_token_platforms(read: MartReader) -> list[Row]:
+    # Cache tokens of the groups large enough to show: evidence that a platform reports cache
+    # data at all (a hit rate of 0 from such a platform is a real 0 %).
+    return read(
+        """
+        select
+            platform,
+            sum(cache_read_tokens) as cache_read_tokens,
+            sum(cache_write_tokens) as cache_write_tokens
+        from marts.mart_cache_efficiency
+        where not is_suppressed
+        group by platform
+        order by platform
+        """
+    )
+
+
 def cache_savings(read: MartReader) -> list[Row]:
     return read(
         """
@@ -193,10 +198,12 @@ def cache_savings(read: MartReader) -> list[Row]:
 
 
 def review_drag(read: MartReader) -> list[Row]:
-    # Averages are re-weighted by the PR counts they were taken over.
+    # Averages become sums weighted by the PR counts they were taken over, so the page can add
+    # months up and divide again.
     return read(
         """
         select
+            created_month as period,
             is_ai_assisted,
             sum(pull_request_count) as pull_requests,
             sum(merged_count) as merged,
@@ -209,8 +216,8 @@ def review_drag(read: MartReader) -> list[Row]:
             sum(avg_review_rounds * pull_request_count) as review_rounds,
             sum(review_cost_usd) as review_cost_usd
         from marts.mart_review_drag
-        group by is_ai_assisted
-        order by is_ai_assisted desc
+        group by created_month, is_ai_assisted
+        order by created_month, is_ai_assisted desc
         """
     )
 
@@ -219,6 +226,7 @@ def rework_by_platform(read: MartReader) -> list[Row]:
     return read(
         """
         select
+            merged_month as period,
             primary_platform as platform,
             count(*) as accepted_prs,
             sum(ai_cost_usd) as ai_cost_usd,
@@ -226,8 +234,8 @@ def rework_by_platform(read: MartReader) -> list[Row]:
             sum(repair_cost_usd) as repair_cost_usd,
             sum(rework_adjusted_cost_usd) as rework_adjusted_cost_usd
         from marts.mart_rework_adjusted_cost
-        group by primary_platform
-        order by primary_platform
+        group by merged_month, primary_platform
+        order by merged_month, primary_platform
         """
     )
 
@@ -236,6 +244,7 @@ def durability(read: MartReader) -> list[Row]:
     return read(
         """
         select
+            merged_month as period,
             is_ai_assisted,
             horizon_days,
             sum(merged_pr_count) as merged_prs,
@@ -245,43 +254,19 @@ def durability(read: MartReader) -> list[Row]:
             sum(lines_surviving) as lines_surviving,
             sum(durable_pr_count) as durable_prs
         from marts.mart_durability_curve
-        group by is_ai_assisted, horizon_days
-        order by horizon_days, is_ai_assisted desc
+        group by merged_month, is_ai_assisted, horizon_days
+        order by merged_month, horizon_days, is_ai_assisted desc
         """
     )
 
 
-def quality_by_source(read: MartReader) -> list[Row]:
+def data_quality(read: MartReader) -> list[Row]:
+    # Every column: the report turns each count column into a sentence, including check columns
+    # added after it was written (charts.quality_checks says how).
     return read(
         """
-        select
-            source_name,
-            sum(record_count) as records,
-            sum(unresolved_identity_count) as unresolved_identities,
-            sum(unpriced_model_count) as unpriced_models,
-            sum(spend_usd) as spend_usd,
-            sum(unattributed_spend_usd) as unattributed_spend_usd,
-            max(source_latest_activity_at) as latest_activity_at,
-            max(days_since_source_activity) as days_since_activity,
-            max(as_of_date) as as_of_date
+        select *
         from marts.mart_data_quality
-        group by source_name
-        order by source_name
-        """
-    )
-
-
-def quality_by_day(read: MartReader) -> list[Row]:
-    return read(
-        """
-        select
-            source_name,
-            activity_date as period,
-            sum(spend_usd) as spend_usd,
-            sum(unattributed_spend_usd) as unattributed_spend_usd
-        from marts.mart_data_quality
-        where spend_usd > 0
-        group by source_name, activity_date
         order by activity_date, source_name
         """
     )

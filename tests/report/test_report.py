@@ -9,11 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 import uuid
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +20,7 @@ import pytest
 from orchestration.cli import main
 from orchestration.report import render_html, write_report
 from orchestration.report.charts import Chart, ReportData
+from tests.report.browser import Page, render, values
 from tests.warehouse.fixtures import Warehouse
 
 CHART_IDS = {
@@ -37,69 +35,16 @@ CHART_IDS = {
 }
 
 
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("TOKENWORTH_REQUIRE_CHROMIUM"):
-        pytest.fail("TOKENWORTH_REQUIRE_CHROMIUM is set but no `chromium` is on PATH")
-    pytest.skip("headless Chromium is not installed (apt-get install chromium)")
-
-
-def rendered_dom(page: Path, profile_dir: Path) -> str:
-    """The page's DOM after its scripts ran, as Chromium serialises it."""
-    done = subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--virtual-time-budget=5000",
-            f"--user-data-dir={profile_dir}",
-            "--dump-dom",
-            page.resolve().as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
-class _Sections(HTMLParser):
-    """Collects the attributes of every chart section, the page's body and its marks."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sections: dict[str, dict[str, str | None]] = {}
-        self.body: dict[str, str | None] = {}
-        self.marks: dict[str, int] = {}
-        self._current: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "body":
-            self.body = values
-        if tag == "section" and values.get("data-chart"):
-            self._current = str(values["data-chart"])
-            self.sections[self._current] = values
-        if self._current and tag in ("rect", "circle") and "mark" in (values.get("class") or ""):
-            self.marks[self._current] = self.marks.get(self._current, 0) + 1
-
-
-def _parse(dom: str) -> _Sections:
-    parser = _Sections()
-    parser.feed(dom)
-    return parser
-
-
 @pytest.fixture(scope="module")
 def report(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
     return write_report(out, f"duckdb:///{built_warehouse.path}")
+
+
+@pytest.fixture(scope="module")
+def page(report: Path, tmp_path_factory: pytest.TempPathFactory) -> Page:
+    """The report as headless Chromium drew it, unfiltered."""
+    return render(report, tmp_path_factory.mktemp("chromium"))
 
 
 def _payload(html: str) -> dict[str, Any]:
@@ -110,16 +55,18 @@ def _payload(html: str) -> dict[str, Any]:
     return json.loads(match.group(1))
 
 
-def test_every_chart_draws_in_headless_chromium(report: Path, tmp_path: Path) -> None:
-    page = _parse(rendered_dom(report, tmp_path / "chromium"))
-    assert page.body.get("data-charts-done") == str(len(CHART_IDS))
-    assert set(page.sections) == CHART_IDS
-    for chart_id, attrs in page.sections.items():
-        assert attrs.get("data-error") is None, f"{chart_id}: {attrs.get('data-error')}"
-        drawn = int(attrs.get("data-drawn") or 0)
+def test_every_chart_draws_in_headless_chromium(page: Page) -> None:
+    assert page.body.attrs.get("data-charts-done") == str(len(CHART_IDS))
+    sections = page.charts()
+    assert set(sections) == CHART_IDS
+    for chart_id, section in sections.items():
+        error = section.attrs.get("data-error")
+        assert error is None, f"{chart_id}: {error}"
+        drawn = int(section.attrs.get("data-drawn") or 0)
         assert drawn > 0, f"{chart_id} drew nothing on the tiny warehouse"
         # data-drawn is the number of SVG marks actually in the rendered DOM.
-        assert page.marks.get(chart_id) == drawn, chart_id
+        marks = [node for node in section.all(cls="mark") if node.tag in ("rect", "circle")]
+        assert len(marks) == drawn, chart_id
 
 
 def test_report_is_offline_and_names_no_person(report: Path, built_warehouse: Warehouse) -> None:
@@ -140,39 +87,31 @@ def test_report_is_offline_and_names_no_person(report: Path, built_warehouse: Wa
         assert not re.search(rf"\b{person['person_id']}\b", html)
 
 
-def test_report_figures_are_the_marts(report: Path, built_warehouse: Warehouse) -> None:
-    charts = {chart["id"]: chart for chart in _payload(report.read_text())["charts"]}
-
+def test_report_figures_are_the_marts(page: Page, built_warehouse: Warehouse) -> None:
     # Spend by class, stacked per week, adds up to the usage spend of the classification mart.
-    weekly = charts["spend-classification"]
-    drawn = sum(value or 0 for series in weekly["series"] for value in series["values"])
+    weekly = page.chart("spend-classification")
+    drawn = values(weekly)
     total = built_warehouse.query(
         "select sum(total_spend_usd) from marts.mart_spend_classification"
     )[0][0]
-    assert drawn == pytest.approx(float(total), rel=1e-9)
+    assert sum(drawn.values()) == pytest.approx(float(total), rel=1e-9)
     assert (
-        len(weekly["categories"])
+        len({week for week, _ in drawn})
         == built_warehouse.query(
             "select count(distinct week_start_date) from marts.mart_spend_classification"
         )[0][0]
     )
 
     # Cost per accepted outcome of each platform and month: total spend ÷ accepted outcomes.
-    efficiency = charts["platform-efficiency"]
     rows = built_warehouse.query(
         """
-        select platform, strftime(month_start_date, '%b %Y'),
+        select strftime(month_start_date, '%b %Y'), platform,
                sum(total_spend_usd) / nullif(sum(accepted_outcomes), 0)
         from marts.mart_platform_efficiency group by all
         """
     )
-    expected = {(platform, month): value for platform, month, value in rows}
-    got = {
-        (series["name"], month): value
-        for series in efficiency["series"]
-        for month, value in zip(efficiency["categories"], series["values"], strict=True)
-        if value is not None
-    }
+    expected = {(month, platform): value for month, platform, value in rows}
+    got = values(page.chart("platform-efficiency"))
     assert got.keys() == {key for key, value in expected.items() if value is not None}
     for key, value in got.items():
         assert value == pytest.approx(float(expected[key]), rel=1e-9), key
@@ -186,14 +125,22 @@ def test_report_figures_are_the_marts(report: Path, built_warehouse: Warehouse) 
         where d.status = 'measured' and d.horizon_days = 30 and p.is_ai_assisted
         """
     )[0][0]
-    curve = charts["durability"]
-    ai = next(series for series in curve["series"] if series["name"] == "AI-assisted")
-    assert ai["values"][curve["categories"].index("30 days")] == pytest.approx(survival)
+    curve = values(page.chart("durability"))
+    assert curve[("30 days", "AI-assisted")] == pytest.approx(survival)
 
 
 def test_empty_mart_says_so_and_broken_data_shows_an_error(tmp_path: Path) -> None:
     empty = Chart(
-        "empty", "An empty mart", "d", "c", "bar", "usd", empty_text="No data for this period."
+        "empty",
+        "An empty mart",
+        "d",
+        "c",
+        "bar",
+        "usd",
+        rows=[],
+        x={"field": "period"},
+        series={"field": "name", "num": "v"},
+        filters={"month": None, "team": None, "platform": None},
     )
     broken = Chart(
         "broken",
@@ -202,18 +149,19 @@ def test_empty_mart_says_so_and_broken_data_shows_an_error(tmp_path: Path) -> No
         "c",
         "line",
         "pct",
-        categories=["wk 1"],
-        series=[{"name": "x", "colour": "#000000", "values": [None]}],
+        rows=[{"period": "wk 1", "name": "x", "v": None}],
+        x={"field": "period"},
+        series={"field": "name", "num": "v"},
+        filters={"month": None, "team": None, "platform": None},
     )
     page_path = tmp_path / "report.html"
     page_path.write_text(render_html(ReportData("p", "a", [], [empty, broken])))
-    dom = rendered_dom(page_path, tmp_path / "chromium")
-    page = _parse(dom)
-    assert page.sections["empty"].get("data-drawn") == "0"
-    assert page.sections["empty"].get("data-error") is None
-    assert "No data for this period." in dom
-    assert page.sections["broken"].get("data-drawn") is None
-    assert "none gives a value to draw" in (page.sections["broken"].get("data-error") or "")
+    page = render(page_path, tmp_path / "chromium")
+    assert page.chart("empty").attrs.get("data-drawn") == "0"
+    assert page.chart("empty").attrs.get("data-error") is None
+    assert "No data for this period." in page.chart("empty").text()
+    assert page.chart("broken").attrs.get("data-drawn") is None
+    assert "none gives a value to draw" in (page.chart("broken").attrs.get("data-error") or "")
 
 
 def test_empty_marts_give_a_page_that_says_no_data(
@@ -230,12 +178,14 @@ def test_empty_marts_give_a_page_that_says_no_data(
         ).fetchall():
             con.execute(f"create table marts.{table} as select * from built.marts.{table} limit 0")
     page_path = write_report(tmp_path / "report.html", f"duckdb:///{empty}")
-    page = _parse(rendered_dom(page_path, tmp_path / "chromium"))
-    assert set(page.sections) == CHART_IDS
-    for chart_id, attrs in page.sections.items():
-        assert attrs.get("data-error") is None, f"{chart_id}: {attrs.get('data-error')}"
-        assert attrs.get("data-drawn") == "0", chart_id
-    assert page.body.get("data-charts-done") == str(len(CHART_IDS))
+    page = render(page_path, tmp_path / "chromium")
+    sections = page.charts()
+    assert set(sections) == CHART_IDS
+    for chart_id, section in sections.items():
+        error = section.attrs.get("data-error")
+        assert error is None, f"{chart_id}: {error}"
+        assert section.attrs.get("data-drawn") == "0", chart_id
+    assert page.body.attrs.get("data-charts-done") == str(len(CHART_IDS))
 
 
 def test_cli_report_writes_default_path_and_names_a_missing_warehouse(
@@ -316,8 +266,9 @@ def test_postgres_marts_give_the_same_report(built_warehouse: Warehouse, tmp_pat
         admin.close()
 
 
-def test_week_labels_are_iso_dates(report: Path) -> None:
-    charts = {chart["id"]: chart for chart in _payload(report.read_text())["charts"]}
-    for label in charts["spend-classification"]["categories"]:
+def test_week_labels_are_iso_dates(page: Page) -> None:
+    labels = [tick.text() for tick in page.chart("spend-classification").all("text", "x-tick")]
+    assert labels
+    for label in labels:
         day = date.fromisoformat(label.removeprefix("wk "))
         assert day.weekday() == 0, f"{label} is not a Monday"
