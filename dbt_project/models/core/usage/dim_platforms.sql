@@ -1,55 +1,25 @@
+-- One row per AI platform: the platforms seed (add a row there to add a platform).
+
 with
 
 platforms as (
 
-    select
-        'claude_code' as platform,
-        'anthropic' as vendor,
-        'Claude Code' as platform_name,
-        'user_day' as session_grain,
-        true as has_vendor_cost,
-        false as has_seat_cost
+    select * from {{ ref('platforms') }}
 
-    union all
+),
+
+final as (
 
     select
-        'anthropic_api' as platform,
-        'anthropic' as vendor,
-        'Anthropic API' as platform_name,
-        'burst' as session_grain,
-        false as has_vendor_cost,
-        false as has_seat_cost
+        platform,
+        vendor,
+        platform_name,
+        session_grain,
+        has_vendor_cost,
+        has_seat_cost
 
-    union all
-
-    select
-        'openai_api' as platform,
-        'openai' as vendor,
-        'OpenAI API' as platform_name,
-        'burst' as session_grain,
-        false as has_vendor_cost,
-        false as has_seat_cost
-
-    union all
-
-    select
-        'cursor' as platform,
-        'cursor' as vendor,
-        'Cursor' as platform_name,
-        'burst' as session_grain,
-        true as has_vendor_cost,
-        true as has_seat_cost
-
-    union all
-
-    select
-        'copilot' as platform,
-        'github' as vendor,
-        'GitHub Copilot' as platform_name,
-        'user_day' as session_grain,
-        true as has_vendor_cost,
-        true as has_seat_cost
+    from platforms
 
 )
 
-select * from platforms
+select * from final
