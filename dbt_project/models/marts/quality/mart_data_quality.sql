@@ -29,9 +29,9 @@ pull_requests as (
 
 ),
 
-durability as (
+durability_measurements as (
 
-    select * from {{ ref('stg_git__pr_survival') }}
+    select * from {{ ref('fct_durability_measurements') }}
 
 ),
 
@@ -109,7 +109,7 @@ git_days as (
         0 as unpriced_model_count,
         max(measured_as_of) as latest_activity_at
 
-    from durability
+    from durability_measurements
 
     group by computed_for_date
 
