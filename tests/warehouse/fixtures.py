@@ -49,6 +49,7 @@ USAGE_SELECTION = (
     "seat_prices",
     "unit_prices",
     "model_prices",
+    "platforms",
 )
 
 DbtRunner = Callable[..., subprocess.CompletedProcess[str]]
