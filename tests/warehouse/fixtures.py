@@ -41,14 +41,15 @@ USAGE_SELECTION = (
     "+staging.people",
     "+intermediate.identity",
     "+intermediate.usage",
-    "+facts.usage",
+    "+core.usage",
     "+marts.cache",
     "+marts.reconciliation",
     "+marts.anomalies",
-    "+marts.restricted",
+    "+restricted",
     "seat_prices",
     "unit_prices",
     "model_prices",
+    "platforms",
 )
 
 DbtRunner = Callable[..., subprocess.CompletedProcess[str]]

@@ -252,7 +252,7 @@ def test_rebuild_and_incremental_days_leave_facts_identical(
     done = build_usage(dbt, env=dbt_window_env(day, day + timedelta(days=1)))
     assert done.returncode == 0, done.stdout[-6000:]
     assert _facts_snapshot(path) == before
-    compiled = tmp_path / "target/compiled/tokenworth/dbt_project/models/facts/usage"
+    compiled = tmp_path / "target/compiled/tokenworth/dbt_project/models/core/usage"
     assert f"cast('{day}' as date)" in (compiled / "fct_ai_usage.sql").read_text()
 
     # `--vars` still set the window by hand, and win over the environment.

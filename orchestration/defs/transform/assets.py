@@ -48,8 +48,22 @@ def dbt_build_args(full_refresh: bool = False) -> list[str]:
     return args
 
 
+def dbt_layer(node: Mapping[str, Any]) -> str:
+    """The layer of a dbt model, seed or snapshot, named as its schema is.
+
+    A model's layer is its folder under ``models/`` (``staging``, ``intermediate``, ``core``,
+    ``restricted``, ``marts``: the second part of its fqn); seeds and snapshots are layers of
+    their own (``seeds``, ``snapshots``).
+    """
+    if node["resource_type"] == "model":
+        return str(node["fqn"][1])
+    return f"{node['resource_type']}s"
+
+
 class TokenworthDbtTranslator(DagsterDbtTranslator):
-    """Groups from the model's layer folder: transform_staging, transform_core, transform_marts."""
+    """One group per layer, named like its folder and schema: ``transform_<layer>``
+    (transform_staging, transform_intermediate, transform_core, transform_restricted,
+    transform_marts, transform_seeds)."""
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -58,8 +72,7 @@ class TokenworthDbtTranslator(DagsterDbtTranslator):
         node = manifest["nodes"].get(unique_id)
         if node is None or node.get("resource_type") not in ("model", "seed", "snapshot"):
             return spec
-        layer = node["fqn"][1] if len(node["fqn"]) > 2 else node["resource_type"]
-        return spec.replace_attributes(group_name=f"transform_{layer}")
+        return spec.replace_attributes(group_name=f"transform_{dbt_layer(node)}")
 
 
 class DbtConfig(dg.Config):

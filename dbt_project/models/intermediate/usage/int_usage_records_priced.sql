@@ -22,7 +22,7 @@ identities as (
 
 model_prices as (
 
-    select * from {{ ref('dim_model_prices') }}
+    select * from {{ ref('stg_seeds__model_prices') }}
 
 ),
 

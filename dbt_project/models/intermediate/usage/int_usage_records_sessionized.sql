@@ -1,5 +1,7 @@
 {#-
-    Every usage record with the session it belongs to.
+    Every usage record that fct_ai_usage counts (priced, without the Claude Code key duplicates)
+    with the session it belongs to. It reads the records from int_usage_records_priced, like
+    fct_ai_usage does, not from the fact: the layer below the facts holds the logic.
     * Bursts (Cursor requests; Anthropic API and OpenAI hourly buckets): records of one person on
       one platform, in time order; a record starts a new session when it starts more than
       `session_gap_minutes` after the latest end of the records before it (a gap of exactly the
@@ -15,15 +17,17 @@ with
 
 usage_records as (
 
-    select * from {{ ref('fct_ai_usage') }}
+    select * from {{ ref('int_usage_records_priced') }}
 
     where {{ in_usage_window('usage_date', var('usage_lookback_days', 3) + 1, 1) }}
+    -- The records fct_ai_usage keeps: the Claude Code report is the record of those tokens.
+    and not is_claude_code_duplicate
 
 ),
 
 platforms as (
 
-    select * from {{ ref('dim_platforms') }}
+    select * from {{ ref('platforms') }}
 
 ),
 

@@ -2,65 +2,20 @@
 -- accepted and durable outcomes (each PR counted once across platforms, split by the platforms'
 -- shares of its attributed AI cost), cost per accepted and per durable outcome, acceptance rate,
 -- 30-day survival, cache hit rate, review hours per PR and rework-adjusted cost per accepted
--- outcome. Spend is dated by session (seat cost by day); outcomes by merge (or close) month.
+-- outcome. Spend is dated by session (seat cost by day; fct_platform_spend_months); outcomes by
+-- merge (or close) month (fct_platform_work_type_months).
 
 with
 
-sessions as (
+spend_months as (
 
-    select * from {{ ref('fct_ai_sessions') }}
-
-),
-
-seats as (
-
-    select * from {{ ref('fct_seat_costs') }}
+    select * from {{ ref('fct_platform_spend_months') }}
 
 ),
 
 work_type_months as (
 
-    select * from {{ ref('int_platform_work_type_months') }}
-
-),
-
-usage_by_month as (
-
-    select
-        platform,
-        cast({{ dbt.date_trunc('month', 'session_date') }} as date) as month_start_date,
-        sum(cost_usd) as usage_spend_usd,
-        sum(
-            coalesce(input_tokens, 0) + coalesce(cache_write_5m_tokens, 0)
-            + coalesce(cache_write_1h_tokens, 0) + coalesce(cache_read_tokens, 0)
-            + coalesce(output_tokens, 0)
-        ) as total_tokens,
-        sum(coalesce(cache_read_tokens, 0)) as cache_read_tokens,
-        sum(
-            coalesce(input_tokens, 0) + coalesce(cache_write_5m_tokens, 0)
-            + coalesce(cache_write_1h_tokens, 0) + coalesce(cache_read_tokens, 0)
-        ) as prompt_tokens
-
-    from sessions
-
-    group by
-        platform,
-        cast({{ dbt.date_trunc('month', 'session_date') }} as date)
-
-),
-
-seats_by_month as (
-
-    select
-        platform,
-        cast({{ dbt.date_trunc('month', 'cost_date') }} as date) as month_start_date,
-        sum(seat_cost_usd) as seat_cost_usd
-
-    from seats
-
-    group by
-        platform,
-        cast({{ dbt.date_trunc('month', 'cost_date') }} as date)
+    select * from {{ ref('fct_platform_work_type_months') }}
 
 ),
 
@@ -92,12 +47,7 @@ spine as (
     select
         platform,
         month_start_date
-    from usage_by_month
-    union
-    select
-        platform,
-        month_start_date
-    from seats_by_month
+    from spend_months
     union
     select
         platform,
@@ -111,12 +61,9 @@ final as (
     select
         spine.platform,
         spine.month_start_date,
-        cast(coalesce(usage_by_month.usage_spend_usd, 0) as decimal(38, 12)) as usage_spend_usd,
-        cast(coalesce(seats_by_month.seat_cost_usd, 0) as decimal(38, 12)) as seat_cost_usd,
-        cast(
-            coalesce(usage_by_month.usage_spend_usd, 0) + coalesce(seats_by_month.seat_cost_usd, 0)
-            as decimal(38, 12)
-        ) as total_spend_usd,
+        cast(coalesce(spend_months.usage_spend_usd, 0) as decimal(38, 12)) as usage_spend_usd,
+        cast(coalesce(spend_months.seat_cost_usd, 0) as decimal(38, 12)) as seat_cost_usd,
+        cast(coalesce(spend_months.total_spend_usd, 0) as decimal(38, 12)) as total_spend_usd,
         cast(coalesce(work_types_by_month.attributed_spend_usd, 0) as decimal(38, 12))
             as attributed_spend_usd,
         cast(coalesce(work_types_by_month.accepted_outcomes, 0) as decimal(18, 6))
@@ -126,19 +73,17 @@ final as (
         cast(
             case
                 when work_types_by_month.accepted_outcomes > 0
-                    then (
-                        coalesce(usage_by_month.usage_spend_usd, 0)
-                        + coalesce(seats_by_month.seat_cost_usd, 0)
-                    ) / work_types_by_month.accepted_outcomes
+                    then
+                        coalesce(spend_months.total_spend_usd, 0)
+                        / work_types_by_month.accepted_outcomes
             end as decimal(38, 12)
         ) as cost_per_accepted_outcome_usd,
         cast(
             case
                 when work_types_by_month.durable_outcomes > 0
-                    then (
-                        coalesce(usage_by_month.usage_spend_usd, 0)
-                        + coalesce(seats_by_month.seat_cost_usd, 0)
-                    ) / work_types_by_month.durable_outcomes
+                    then
+                        coalesce(spend_months.total_spend_usd, 0)
+                        / work_types_by_month.durable_outcomes
             end as decimal(38, 12)
         ) as cost_per_durable_outcome_usd,
         cast(
@@ -159,10 +104,10 @@ final as (
         ) as survival_30d_rate,
         cast(
             case
-                when usage_by_month.prompt_tokens > 0
+                when spend_months.prompt_tokens > 0
                     then
-                        cast(usage_by_month.cache_read_tokens as double precision)
-                        / usage_by_month.prompt_tokens
+                        cast(spend_months.cache_read_tokens as double precision)
+                        / spend_months.prompt_tokens
             end as double precision
         ) as cache_hit_rate,
         cast(
@@ -179,32 +124,26 @@ final as (
             case
                 when work_types_by_month.accepted_outcomes > 0
                     then (
-                        coalesce(usage_by_month.usage_spend_usd, 0)
-                        + coalesce(seats_by_month.seat_cost_usd, 0)
+                        coalesce(spend_months.total_spend_usd, 0)
                         + work_types_by_month.accepted_review_and_repair_usd
                     ) / work_types_by_month.accepted_outcomes
             end as decimal(38, 12)
         ) as rework_adjusted_cost_per_accepted_outcome_usd,
         cast(
             case
-                when usage_by_month.total_tokens > 0
+                when spend_months.total_tokens > 0
                     then
                         work_types_by_month.accepted_outcomes * 1000000
-                        / usage_by_month.total_tokens
+                        / spend_months.total_tokens
             end as decimal(18, 6)
         ) as accepted_outcomes_per_million_tokens
 
     from spine
 
-    left join usage_by_month
+    left join spend_months
         on
-            spine.platform = usage_by_month.platform
-            and spine.month_start_date = usage_by_month.month_start_date
-
-    left join seats_by_month
-        on
-            spine.platform = seats_by_month.platform
-            and spine.month_start_date = seats_by_month.month_start_date
+            spine.platform = spend_months.platform
+            and spine.month_start_date = spend_months.month_start_date
 
     left join work_types_by_month
         on

@@ -9,20 +9,20 @@
 -- which adds up to the platform-month's total spend whenever any of it is attributed); cost per
 -- accepted outcome uses the allocated spend, like the headline uses total spend, and the
 -- attributed-only figure is shown next to it. Outcomes are split across platforms by cost share
--- and dated by merge (or close) month, from int_platform_work_type_months like
--- mart_platform_efficiency's.
+-- and dated by merge (or close) month, from fct_platform_work_type_months like
+-- mart_platform_efficiency's; the platform-month's total spend is fct_platform_spend_months'.
 
 with
 
 work_type_months as (
 
-    select * from {{ ref('int_platform_work_type_months') }}
+    select * from {{ ref('fct_platform_work_type_months') }}
 
 ),
 
-platform_months as (
+spend_months as (
 
-    select * from {{ ref('mart_platform_efficiency') }}
+    select * from {{ ref('fct_platform_spend_months') }}
 
 ),
 
@@ -40,14 +40,14 @@ joined as (
             ),
             0
         )
-        * coalesce(platform_months.total_spend_usd, 0) as allocated_spend_usd
+        * coalesce(spend_months.total_spend_usd, 0) as allocated_spend_usd
 
     from work_type_months
 
-    left join platform_months
+    left join spend_months
         on
-            work_type_months.platform = platform_months.platform
-            and work_type_months.month_start_date = platform_months.month_start_date
+            work_type_months.platform = spend_months.platform
+            and work_type_months.month_start_date = spend_months.month_start_date
 
 ),
 

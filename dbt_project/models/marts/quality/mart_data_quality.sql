@@ -29,15 +29,15 @@ pull_requests as (
 
 ),
 
-durability as (
+durability_measurements as (
 
-    select * from {{ ref('stg_git__pr_survival') }}
+    select * from {{ ref('fct_durability_measurements') }}
 
 ),
 
 as_of as (
 
-    select * from {{ ref('int_as_of_dates') }}
+    select * from {{ ref('dim_as_of_dates') }}
 
 ),
 
@@ -109,7 +109,7 @@ git_days as (
         0 as unpriced_model_count,
         max(measured_as_of) as latest_activity_at
 
-    from durability
+    from durability_measurements
 
     group by computed_for_date
 

@@ -1,6 +1,7 @@
 -- One row per accepted pull request: its AI cost, review cost, repair cost (the AI and review
 -- cost of later PRs that reworked its lines, times the share of their changed lines that touched
--- this PR's lines) and rework-adjusted cost; team, repo, platform and month columns for rollups.
+-- this PR's lines) and rework-adjusted cost (all from fct_pull_request_costs); team, repo,
+-- platform and month columns for rollups.
 
 with
 
@@ -10,124 +11,15 @@ pull_requests as (
 
 ),
 
-spend as (
+costs as (
 
-    select * from {{ ref('fct_session_spend') }}
-
-),
-
-rework_links as (
-
-    select * from {{ ref('fct_rework_links') }}
+    select * from {{ ref('fct_pull_request_costs') }}
 
 ),
 
 people as (
 
     select * from {{ ref('dim_people') }}
-
-),
-
-ai_cost as (
-
-    select
-        pull_request_id,
-        sum(spend_usd) as ai_cost_usd
-
-    from spend
-
-    where pull_request_id is not null
-
-    group by pull_request_id
-
-),
-
-platform_cost as (
-
-    select
-        pull_request_id,
-        platform,
-        sum(spend_usd) as platform_cost_usd
-
-    from spend
-
-    where pull_request_id is not null
-
-    group by
-        pull_request_id,
-        platform
-
-),
-
-primary_platform as (
-
-    select
-        pull_request_id,
-        platform,
-        row_number() over (
-            partition by pull_request_id order by platform_cost_usd desc, platform asc
-        ) as platform_rank
-
-    from platform_cost
-
-),
-
-costed as (
-
-    -- Review cost: an explicit, documented assumption (METRICS.md "Review cost").
-    select
-        pull_requests.pull_request_id,
-        coalesce(ai_cost.ai_cost_usd, 0) as ai_cost_usd,
-        cast(
-            {{ review_minutes('pull_requests.review_count', 'pull_requests.review_comment_count') }}
-            * {{ var('reviewer_hourly_usd') }} as decimal(38, 12)
-        ) / 60 as review_cost_usd
-
-    from pull_requests
-
-    left join ai_cost
-        on pull_requests.pull_request_id = ai_cost.pull_request_id
-
-),
-
-later_pr_changes as (
-
-    select
-        pull_request_id,
-        coalesce(additions, 0) + coalesce(deletions, 0) as changed_lines
-
-    from pull_requests
-
-),
-
-repair as (
-
-    -- For each later PR that reworked the original: its (AI + review) cost times the share of
-    -- its changed lines that touched the original's lines (capped at 1).
-    select
-        rework_links.original_pull_request_id as pull_request_id,
-        sum(
-            (costed.ai_cost_usd + costed.review_cost_usd)
-            * case
-                when later_pr_changes.changed_lines > 0
-                    then least(
-                        cast(rework_links.lines_reworked as decimal(38, 12))
-                        / later_pr_changes.changed_lines,
-                        1
-                    )
-                else 0
-            end
-        ) as repair_cost_usd
-
-    from rework_links
-
-    inner join costed
-        on rework_links.later_pull_request_id = costed.pull_request_id
-
-    inner join later_pr_changes
-        on rework_links.later_pull_request_id = later_pr_changes.pull_request_id
-
-    group by rework_links.original_pull_request_id
 
 ),
 
@@ -138,33 +30,22 @@ final as (
         pull_requests.pull_request_key,
         pull_requests.repo,
         coalesce(people.team, 'unknown') as team,
-        coalesce(primary_platform.platform, 'none') as primary_platform,
+        coalesce(costs.primary_platform, 'none') as primary_platform,
         pull_requests.work_type,
         cast({{ dbt.date_trunc('month', 'pull_requests.merged_at') }} as date) as merged_month,
         pull_requests.merged_at,
-        cast(costed.ai_cost_usd as decimal(38, 12)) as ai_cost_usd,
-        cast(costed.review_cost_usd as decimal(38, 12)) as review_cost_usd,
-        cast(coalesce(repair.repair_cost_usd, 0) as decimal(38, 12)) as repair_cost_usd,
-        cast(
-            costed.ai_cost_usd + costed.review_cost_usd + coalesce(repair.repair_cost_usd, 0)
-            as decimal(38, 12)
-        ) as rework_adjusted_cost_usd
+        costs.ai_cost_usd,
+        costs.review_cost_usd,
+        costs.repair_cost_usd,
+        costs.rework_adjusted_cost_usd
 
     from pull_requests
 
-    inner join costed
-        on pull_requests.pull_request_id = costed.pull_request_id
-
-    left join repair
-        on pull_requests.pull_request_id = repair.pull_request_id
+    inner join costs
+        on pull_requests.pull_request_id = costs.pull_request_id
 
     left join people
         on pull_requests.person_id = people.person_id
-
-    left join primary_platform
-        on
-            pull_requests.pull_request_id = primary_platform.pull_request_id
-            and primary_platform.platform_rank = 1
 
     where pull_requests.is_accepted
 

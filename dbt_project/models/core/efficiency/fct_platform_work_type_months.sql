@@ -4,15 +4,10 @@
 -- of exact decimals (review effort stays in minutes), so the marts can re-add the rows in any
 -- order and get the same totals.
 --
--- It lives beside the marts it feeds, not in intermediate/, because it reads
--- mart_rework_adjusted_cost (each PR's review and repair cost is computed there once); it is a
--- view in the intermediate schema, not a consumer-facing table.
---
 -- Spend reaches a work type only through attribution. Outcomes are decided PRs (merged or
 -- closed), dated by merge (or close) month; a PR is one outcome, split across the platforms
--- that worked on it by their shares of its attributed AI cost.
-
-{{ config(materialized='view', schema='intermediate') }}
+-- that worked on it by their shares of its attributed AI cost. Each PR's review and repair cost
+-- is fct_pull_request_costs' (computed once there).
 
 with
 
@@ -24,7 +19,7 @@ spend as (
 
 pull_requests as (
 
-    select * from {{ ref('fct_pull_requests') }}
+    select * from {{ ref('int_pull_requests_enriched') }}
 
 ),
 
@@ -36,9 +31,9 @@ durability as (
 
 ),
 
-rework_costs as (
+pull_request_costs as (
 
-    select * from {{ ref('mart_rework_adjusted_cost') }}
+    select * from {{ ref('fct_pull_request_costs') }}
 
 ),
 
@@ -119,8 +114,8 @@ outcomes as (
         durability.status as durability_status,
         {{ review_minutes('pull_requests.review_count', 'pull_requests.review_comment_count') }}
             as review_minutes,
-        rework_costs.review_cost_usd,
-        rework_costs.repair_cost_usd
+        pull_request_costs.review_cost_usd,
+        pull_request_costs.repair_cost_usd
 
     from pr_platform_shares
 
@@ -130,8 +125,8 @@ outcomes as (
     left join durability
         on pr_platform_shares.pull_request_id = durability.pull_request_id
 
-    left join rework_costs
-        on pr_platform_shares.pull_request_id = rework_costs.pull_request_id
+    left join pull_request_costs
+        on pr_platform_shares.pull_request_id = pull_request_costs.pull_request_id
 
     -- Decided outcomes only: merged or closed.
     where coalesce(pull_requests.merged_at, pull_requests.closed_at) is not null

@@ -1,7 +1,8 @@
 -- One row: the day the warehouse describes ("today" for pending horizons and windows). The var
 -- `as_of_date` when set; else the day after the latest loaded activity (pull-request updates,
 -- AI sessions) or the latest durability measurement day, whichever is later — so re-running over
--- the same data gives the same answer, whatever the wall clock says.
+-- the same data gives the same answer, whatever the wall clock says. The latest session is read
+-- from fct_ai_sessions: the incremental fact is the one place every loaded day's sessions are.
 
 {%- if var('as_of_date') -%}
     {%- set as_of_expression = "cast('" ~ var('as_of_date') ~ "' as date)" -%}

@@ -1,6 +1,6 @@
 -- One row per merged pull request and durability horizon (`durability_horizons_days`): the
 -- effective lines it added, the lines still blamed to it at the horizon's snapshot, the survival
--- rate, and whether the horizon is `measured` or still `pending` as of `int_as_of_dates`.
+-- rate, and whether the horizon is `measured` or still `pending` as of `dim_as_of_dates`.
 
 with
 
@@ -18,7 +18,7 @@ survival as (
 
 as_of as (
 
-    select * from {{ ref('int_as_of_dates') }}
+    select * from {{ ref('dim_as_of_dates') }}
 
 ),
 

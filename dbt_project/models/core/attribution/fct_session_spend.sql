@@ -34,7 +34,7 @@ durability as (
 
 as_of as (
 
-    select * from {{ ref('int_as_of_dates') }}
+    select * from {{ ref('dim_as_of_dates') }}
 
 ),
 

@@ -6,18 +6,22 @@
 ) }}
 
 {#-
-    Incremental by day like fct_ai_usage: rebuilds the sessions that start in
-    [min_date - usage_lookback_days, max_date) from usage re-read one day earlier and one day
-    later, so sessions crossing midnight (or a partition boundary, also when an older day is
-    re-run after later days loaded) are rebuilt whole. A session longer than a day past the
-    window's edge is the documented limit: run a full refresh after backfilling older days.
+    Built from the same priced usage records as fct_ai_usage (int_usage_records_priced), with
+    their sessions from int_usage_records_sessionized. Incremental by day like fct_ai_usage:
+    rebuilds the sessions that start in [min_date - usage_lookback_days, max_date) from usage
+    re-read one day earlier and one day later, so sessions crossing midnight (or a partition
+    boundary, also when an older day is re-run after later days loaded) are rebuilt whole. A
+    session longer than a day past the window's edge is the documented limit: run a full
+    refresh after backfilling older days.
 -#}
 
 with
 
+-- The usage records of the sessions (the ones fct_ai_usage keeps: Claude Code key duplicates
+-- have no session, so the join to record_sessions leaves them out).
 usage_records as (
 
-    select * from {{ ref('fct_ai_usage') }}
+    select * from {{ ref('int_usage_records_priced') }}
 
     where {{ in_usage_window('usage_date', var('usage_lookback_days', 3) + 1, 1) }}
 

@@ -1,3 +1,5 @@
+-- One row per (vendor, model, effective_from) of the model_prices seed, typed, with its key.
+
 with
 
 model_prices as (
