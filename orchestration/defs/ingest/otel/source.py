@@ -232,7 +232,9 @@ def _identity(attrs: Attributes) -> dict[str, Any]:
 
 
 def _key(resource_key: str, record: dict[str, Any]) -> str:
-    text = resource_key + json.dumps(record, sort_keys=True, separators=(",", ":"))
+    # The record as the Collector wrote it (its key order is stable): the same record read from
+    # another file, or written twice, has the same key.
+    text = resource_key + json.dumps(record, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
