@@ -121,8 +121,11 @@ def score_attribution(wh: Warehouse) -> AttributionScore:
     )
 
 
-def classification_confusion(wh: Warehouse) -> dict[tuple[str, str], Decimal]:
-    """Dollars by (truth intent, warehouse class).
+def classification_confusion(
+    wh: Warehouse, only: set[str] | None = None
+) -> dict[tuple[str, str], Decimal]:
+    """Dollars by (truth intent, warehouse class), over every warehouse session or ``only``
+    those (session ids: e.g. the request-grain sessions of agent telemetry).
 
     Per warehouse session, the overlap of the truth's intent distribution and the warehouse's
     class distribution is the diagonal; the rest of each side is spread over the other's
@@ -137,7 +140,7 @@ def classification_confusion(wh: Warehouse) -> dict[tuple[str, str], Decimal]:
         predicted[sid][cls] += Decimal(usd or 0)
     confusion = {(a, b): Decimal(0) for a in CLASSES for b in CLASSES}
     for sid, cost in costs.items():
-        if sid not in truth or not cost:
+        if sid not in truth or not cost or (only is not None and sid not in only):
             continue
         p = {k: v / cost for k, v in predicted[sid].items()}
         t = truth[sid]

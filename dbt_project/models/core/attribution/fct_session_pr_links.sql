@@ -1,7 +1,8 @@
 -- One row per (AI session, pull request) the session is attributed to (METRICS.md
--- `fct_session_pr_links`). Candidates come from three rules — `branch` (high), `marker_window`
--- (medium), `time_window` (low). "Higher-confidence methods win" on both sides of a link: a
--- time_window candidate is dropped when its PR has marker_window candidates, then only each
+-- `fct_session_pr_links`). Candidates come from four rules — `session_trailer` (exact: a commit
+-- of the PR carries the session's own id, written by tokenworth's prepare-commit-msg hook),
+-- `branch` (high), `marker_window` (medium), `time_window` (low). "Higher-confidence methods
+-- win" on both sides of a link: a time_window candidate is dropped when its PR has marker_window candidates, then only each
 -- session's highest-confidence candidates are kept, and the session's weight is split over them
 -- in proportion to (commits of the PR authored during the session + 1). Weights of a session
 -- sum to exactly 1 when it has a link; sessions without a candidate have no row (their cost is
@@ -36,6 +37,12 @@ markers as (
 commits as (
 
     select * from {{ ref('stg_github__pull_request_commits') }}
+
+),
+
+session_trailers as (
+
+    select * from {{ ref('int_pull_request_session_trailers') }}
 
 ),
 
@@ -77,6 +84,29 @@ windows as (
         ) as dev_window_end_at
 
     from pull_requests
+
+),
+
+by_session_trailer as (
+
+    -- The session named by a commit's AI-Session trailer built that PR: no window needed.
+    select
+        sessions.session_id,
+        session_trailers.pull_request_id,
+        'session_trailer' as attribution_method,
+        4 as confidence_rank
+
+    from sessions
+
+    inner join session_trailers
+        on
+            sessions.agent_session_id = session_trailers.agent_session_id
+            and sessions.platform = case session_trailers.agent
+                when 'codex' then 'openai_api'
+                else session_trailers.agent
+            end
+
+    where sessions.agent_session_id is not null
 
 ),
 
@@ -180,6 +210,8 @@ by_time_window as (
 
 candidates as (
 
+    select * from by_session_trailer
+    union all
     select * from by_branch
     union all
     select * from by_marker_window
@@ -334,11 +366,13 @@ final as (
         kept.pull_request_id,
         pull_requests.pull_request_key,
         case kept.confidence_rank
+            when 4 then 'session_trailer'
             when 3 then 'branch'
             when 2 then 'marker_window'
             else 'time_window'
         end as attribution_method,
         case kept.confidence_rank
+            when 4 then 'exact'
             when 3 then 'high'
             when 2 then 'medium'
             else 'low'

@@ -1,7 +1,9 @@
 -- One row per source and day: how much arrived, how fresh the source is, and what could not be
 -- resolved — sessions of unresolved identities, sessions with unpriced models, the unattributed
 -- share of AI spend; for GitHub, pull requests whose author resolves to no person. Usage sources
--- are the platforms (`claude_code`, `cursor`, …); outcome sources are `github` and `git`.
+-- are the platforms (`claude_code`, `cursor`, …); outcome sources are `github` and `git`. For
+-- Claude Code and Codex (`openai_api`), how much of the vendor's reported spend the agents' own
+-- telemetry saw, and the gap either way (fct_telemetry_reconciliation).
 
 with
 
@@ -38,6 +40,34 @@ durability_measurements as (
 as_of as (
 
     select * from {{ ref('dim_as_of_dates') }}
+
+),
+
+telemetry_reconciliation as (
+
+    select * from {{ ref('fct_telemetry_reconciliation') }}
+
+),
+
+telemetry_days as (
+
+    select
+        platform as source_name,
+        usage_date as activity_date,
+        sum(vendor_cost_usd) as vendor_cost_usd,
+        sum(covered_cost_usd) as telemetry_covered_usd,
+        sum(gap_cost_usd) as telemetry_gap_usd,
+        sum(excess_cost_usd) as telemetry_excess_usd,
+        sum(vendor_tokens) as vendor_tokens,
+        sum(covered_tokens) as telemetry_covered_tokens,
+        -- Dollars only where telemetry states a cost (Claude Code).
+        max(case when telemetry_cost_usd is not null then 1 else 0 end) = 1 as has_telemetry_cost
+
+    from telemetry_reconciliation
+
+    group by
+        platform,
+        usage_date
 
 ),
 
@@ -157,7 +187,28 @@ final as (
         cast({{ dbt.datediff(
             'cast(source_latest.source_latest_activity_at as date)', 'as_of.as_of_date', 'day'
         ) }} as bigint) as days_since_source_activity,
-        as_of.as_of_date
+        as_of.as_of_date,
+        cast(telemetry_days.telemetry_covered_usd as decimal(38, 12)) as telemetry_covered_usd,
+        cast(telemetry_days.telemetry_gap_usd as decimal(38, 12)) as telemetry_gap_usd,
+        cast(telemetry_days.telemetry_excess_usd as decimal(38, 12)) as telemetry_excess_usd,
+        cast(
+            case
+                when telemetry_days.has_telemetry_cost and telemetry_days.vendor_cost_usd > 0
+                    then telemetry_days.telemetry_covered_usd / telemetry_days.vendor_cost_usd
+                when
+                    telemetry_days.vendor_cost_usd > 0
+                    and telemetry_days.source_name = 'claude_code'
+                    then 0
+            end as decimal(18, 6)
+        ) as telemetry_coverage_share,
+        cast(
+            case
+                when telemetry_days.vendor_tokens > 0
+                    then
+                        cast(telemetry_days.telemetry_covered_tokens as decimal(38, 6))
+                        / telemetry_days.vendor_tokens
+            end as decimal(18, 6)
+        ) as telemetry_token_coverage_share
 
     from all_days
 
@@ -170,6 +221,11 @@ final as (
         on
             all_days.source_name = spend_days.source_name
             and all_days.activity_date = spend_days.activity_date
+
+    left join telemetry_days
+        on
+            all_days.source_name = telemetry_days.source_name
+            and all_days.activity_date = telemetry_days.activity_date
 
 )
 
