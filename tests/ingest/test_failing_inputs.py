@@ -66,8 +66,11 @@ def test_no_copilot_licence_and_a_missing_repository_still_build_the_warehouse(
     assert "acme/gone" in github and "the rest loaded" in github
     assert "git clone of acme/gone failed: fatal: " in git
     assert "exit 1: some input failed (above); the warehouse was built" in output.err
-    for product in ("usage_metrics", "seats", "ai_credit_billing"):
+    # The reports and seats answer 404 without a licence; the organisation's billing endpoint
+    # still answers (with no Copilot usage in it).
+    for product in ("usage_metrics", "seats"):
         assert f"  not available copilot/{product}: GitHub Copilot: " in output.out, product
+    assert "not available copilot/ai_credit_billing" not in output.out
     warehouse = home / "warehouse.duckdb"
     # Every other source loaded, and the warehouse was built from them: usage equals the truth
     # per platform to the cent (there is no Copilot usage), and the PRs of the readable
@@ -92,8 +95,27 @@ def test_no_copilot_licence_and_a_missing_repository_still_build_the_warehouse(
         )
     }
     assert freshness[("copilot", None)] == ("loaded", False)
-    for product in ("usage_metrics", "seats", "ai_credit_billing"):
+    for product in ("usage_metrics", "seats"):
         assert freshness[("copilot", product)] == ("not_available", False)
     assert freshness[("github", None)] == ("partial", True)
     assert freshness[("git", None)] == ("partial", True)
     assert freshness[("anthropic", None)] == ("loaded", False)
+
+
+def test_the_run_deadline_fails_the_late_sources_and_still_builds(make_env: Any) -> None:
+    """Every vendor keeps answering 429 (Retry-After 5 s) and the run may take 3 s: each source
+    fails on the deadline, naming it, instead of waiting; the warehouse is still built."""
+    from orchestration.run import run_partitions
+
+    env = make_env(
+        faults="rate=1,kinds=429,retry_after=5",
+        overrides={"TOKENWORTH_RUN_TIMEOUT_SECONDS": "3"},
+    )
+    summary = run_partitions(env.day(1), env.day(1))
+    assert summary.exit_code == 1
+    vendors = ("raw_anthropic", "raw_openai", "raw_cursor", "raw_copilot", "raw_github")
+    assert set(vendors) <= set(summary.failures), summary.failures
+    for step in vendors:
+        assert "run deadline reached" in summary.failures[step], summary.failures[step]
+    assert summary.build_failure is None
+    assert any(key.startswith("marts/") for key in summary.materialized)

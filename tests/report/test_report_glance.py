@@ -800,7 +800,7 @@ def test_a_stale_source_shows_a_banner_naming_it_and_why(
         ).fetchone()
     report = write_report(work / "report.html", f"duckdb:///{path}")
     banner = render(report, work / "chromium").body.one("aside", cls="stale-banner")
-    assert "Stale sources" in banner.text
+    assert "Stale sources" in banner.text()
     (item,) = banner.all("li")
-    assert item.text.startswith(f"copilot: last loaded {last}, 3 days behind; latest run failed")
-    assert "answered 500" in item.text
+    assert item.text().startswith(f"copilot: last loaded {last}, 3 days behind; latest run failed")
+    assert "answered 500" in item.text()
