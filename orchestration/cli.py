@@ -43,7 +43,9 @@ def _run(start: date, end: date | None, verbose: bool) -> int:
 
     try:
         # Refuse bad input before anything is written (a log file included).
-        check_can_start(start, end)
+        first, last = check_can_start(start, end)
+        days = (last - first).days + 1
+        _say(f"{days:,} day(s), {first}..{last}: extracting every source, then building")
         if verbose:
             summary = run_partitions(start, end, progress=_say)
         else:

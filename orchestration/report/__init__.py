@@ -91,6 +91,18 @@ def _filters(data: ReportData) -> str:
 </form>"""
 
 
+def _stale_banner(data: ReportData) -> str:
+    """A banner above every figure when a source is stale: its numbers stop early."""
+    if not data.stale_sources:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in data.stale_sources)
+    return (
+        '<aside class="stale-banner" role="alert"><b>Stale sources: their figures stop at '
+        "their last loaded day, so recent periods undercount them.</b>"
+        f"<ul>{items}</ul><small>Details: marts.mart_source_freshness.</small></aside>"
+    )
+
+
 def render_html(data: ReportData) -> str:
     """The whole page as one string: CSS, data and script inline."""
     payload = json.dumps(
@@ -128,6 +140,7 @@ def render_html(data: ReportData) -> str:
   {escape(data.as_of)} · generated {generated} from the marts schema. Shaded periods are
   partial: the data covers only some of their days.</p>
 </header>
+{_stale_banner(data)}
 {_filters(data)}
 <div class="kpis">{kpis}</div>
 {sections}

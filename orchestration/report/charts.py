@@ -151,6 +151,8 @@ class ReportData:
     teams: list[tuple[str, str]] = field(default_factory=list)
     platforms: list[tuple[str, str]] = field(default_factory=list)
     coverage: str = ""
+    # One sentence per stale source (its latest run failed, or it stopped loading days ago).
+    stale_sources: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -936,6 +938,22 @@ def _kpis(order: list[str], project: ProjectVars) -> list[Kpi]:
     return kpis
 
 
+def stale_source_sentences(rows: list[dict[str, Any]]) -> list[str]:
+    """A sentence per stale source: what its numbers lack, and why."""
+    sentences = []
+    for row in rows:
+        if not row.get("is_stale"):
+            continue
+        last = row.get("last_loaded_date")
+        loaded = f"last loaded {last}" if last else "never loaded"
+        behind = row.get("days_behind")
+        lag = f", {behind} day{'s' if behind != 1 else ''} behind" if behind else ""
+        status = row.get("latest_status")
+        why = f"; latest run {status}: {row['latest_message']}" if row.get("latest_message") else ""
+        sentences.append(f"{row['source_name']}: {loaded}{lag}{why}"[:400])
+    return sentences
+
+
 def collect(read: MartReader, project: ProjectVars) -> ReportData:
     """Read every mart the report uses and build its charts."""
     months = marts.platform_months(read)
@@ -986,6 +1004,7 @@ def collect(read: MartReader, project: ProjectVars) -> ReportData:
     as_of = max((str(row["as_of_date"]) for row in quality if row.get("as_of_date")), default="–")
     labels = team_chart.x["labels"]
     return ReportData(
+        stale_sources=stale_source_sentences(marts.source_freshness(read)),
         period=period,
         as_of=as_of,
         kpis=_kpis(order, project),

@@ -270,3 +270,15 @@ def data_quality(read: MartReader) -> list[Row]:
         order by activity_date, source_name
         """
     )
+
+
+def source_freshness(read: MartReader) -> list[Row]:
+    """Each source's latest outcome and whether it is stale (``mart_source_freshness``)."""
+    return read(
+        """
+        select source_name, product, latest_status, latest_message, last_loaded_date,
+               days_behind, is_stale
+        from marts.mart_source_freshness
+        order by source_name, product nulls first
+        """
+    )

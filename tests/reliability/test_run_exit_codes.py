@@ -182,3 +182,54 @@ def test_a_stale_lock_of_a_killed_run_is_cleared(tmp_path: Path) -> None:
     assert done.returncode == 3
     assert f"cleared a stale run lock of pid {dead.pid}" in done.stdout
     assert not (home / "run.lock").exists()
+
+
+def test_a_ten_year_window_says_what_it_is_doing_within_seconds(tmp_path: Path) -> None:
+    """A long backfill never computes for minutes in silence: a line at once, then progress."""
+    import time
+
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    first = yesterday.replace(year=yesterday.year - 10)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in CREDENTIALS and not k.startswith(("DAGSTER_", "DBT_TARGET"))
+    }
+    env.update(
+        {
+            "TOKENWORTH_HOME": str(tmp_path / "home"),
+            "TOKENWORTH_START_DATE": first.isoformat(),
+            "DBT_TARGET_PATH": str(tmp_path / "target"),
+            "ANTHROPIC_ADMIN_API_KEY": "sk-ant-admin01-x",
+            # Nothing listens there: the run would fail its one source quickly, but it is
+            # stopped once it has spoken.
+            "TOKENWORTH_ANTHROPIC_BASE_URL": f"http://127.0.0.1:{_free_port()}",
+        }
+    )
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "tokenworth"),
+            "run",
+            "--start",
+            first.isoformat(),
+            "--end",
+            yesterday.isoformat(),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        took = time.monotonic() - started
+    finally:
+        process.kill()
+        process.wait()
+    days = (yesterday - first).days + 1
+    assert line.startswith(f"tokenworth run: {days:,} day(s), {first}..{yesterday}"), line
+    # Importing the command line (Dagster, dlt) takes a few seconds on a busy CI machine.
+    assert took < 30, f"the first line came after {took:.0f}s"

@@ -126,6 +126,16 @@ ROSTER_HEADER = "person_id,name,team,emails,github_logins\n"
             "row 3: person_id 'p1' repeats row 2",
         ),
         ("p1,Ada,core,,\n", "row 2: person 'p1' has neither emails nor github_logins"),
+        (
+            "p1,Ada,core,ada@x.io,ada\np2,Bob,core,bob@x.io;ADA@x.io,bob\n",
+            "row 3: email 'ADA@x.io' of 'p2' is also on row 2 ('p1'); an address belongs to one "
+            "person",
+        ),
+        (
+            "p1,Ada,core,ada at x.io,ada\n",
+            "row 2: emails holds 'ada at x.io', which is not an email address (separate several "
+            "with ';')",
+        ),
     ],
 )
 def test_malformed_roster_row_names_file_row_and_column(
@@ -136,6 +146,27 @@ def test_malformed_roster_row_names_file_row_and_column(
     with pytest.raises(RosterError) as error:
         read_roster(roster)
     assert str(error.value) == f"{roster}, {expected}"
+
+
+def test_a_roster_saved_by_excel_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    roster = tmp_path / "people.csv"
+    roster.write_bytes("\ufeff".encode() + (ROSTER_HEADER + "p1,Zoë,core,zoe@x.io,zoe\n").encode())
+    assert read_roster(roster) == [
+        {"person_id": "p1", "name": "Zoë", "team": "core", "emails": "zoe@x.io",
+         "github_logins": "zoe"}
+    ]  # fmt: skip
+
+
+def test_a_latin_1_roster_names_the_row_and_says_to_save_it_as_utf_8(tmp_path: Path) -> None:
+    roster = tmp_path / "people.csv"
+    roster.write_bytes(
+        (ROSTER_HEADER + "p1,Ada,core,ada@x.io,ada\np2,Zoë,core,z@x.io,z\n").encode("latin-1")
+    )
+    with pytest.raises(RosterError) as error:
+        read_roster(roster)
+    assert str(error.value) == (
+        f"{roster}, row 3: not UTF-8 (byte 0xeb); save the file as UTF-8 (TOKENWORTH_PEOPLE_FILE)"
+    )
 
 
 def test_roster_without_a_required_column_names_it(tmp_path: Path) -> None:

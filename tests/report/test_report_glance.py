@@ -772,3 +772,35 @@ def test_many_weeks_and_teams_fit(tmp_path: Path, width: int) -> None:
         )
     ticks = [tick.attrs["data-label"] for tick in page.chart("spend-by-team").all("text", "x-tick")]
     assert len(ticks) == len(teams) and UNRESOLVED in ticks and UNASSIGNED in ticks
+
+
+def test_no_stale_banner_when_every_source_loaded(page: Page, built_warehouse: Warehouse) -> None:
+    statuses = built_warehouse.query(
+        "select distinct latest_status from marts.mart_source_freshness where product is null"
+    )
+    assert statuses and {s for (s,) in statuses} <= {"loaded", "not_configured"}
+    assert not page.body.all("aside", cls="stale-banner")
+
+
+def test_a_stale_source_shows_a_banner_naming_it_and_why(
+    built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    work = tmp_path_factory.mktemp("stale")
+    path = work / "warehouse.duckdb"
+    shutil.copyfile(built_warehouse.path, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "update marts.mart_source_freshness set latest_status = 'failed', is_stale = true, "
+            "days_behind = 3, latest_message = 'GitHub Copilot: copilot/billing/seats answered "
+            "500' where source_name = 'copilot' and product is null"
+        )
+        (last,) = con.execute(
+            "select last_loaded_date from marts.mart_source_freshness "
+            "where source_name = 'copilot' and product is null"
+        ).fetchone()
+    report = write_report(work / "report.html", f"duckdb:///{path}")
+    banner = render(report, work / "chromium").body.one("aside", cls="stale-banner")
+    assert "Stale sources" in banner.text()
+    (item,) = banner.all("li")
+    assert item.text().startswith(f"copilot: last loaded {last}, 3 days behind; latest run failed")
+    assert "answered 500" in item.text()

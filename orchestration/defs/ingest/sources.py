@@ -340,6 +340,6 @@ def run_source(
     if run.failed_items:
         # What could be read is loaded (and materialised above); the step still fails, by name.
         message = run.failed_items_message(source.vendor)
-        run.finish_failed(resources.warehouse, message, context.log)
+        run.finish_failed(resources.warehouse, message, context.log, partial=True)
         raise dg.Failure(description=message)
     run.finish_loaded(resources.warehouse, context.log)

@@ -30,6 +30,8 @@ DATASET = "tokenworth"
 TABLE = "source_runs"
 # Statuses of a source_runs row.
 LOADED = "loaded"
+# Loaded, except the items (repositories) named in the message: the step still failed.
+PARTIAL = "partial"
 FAILED = "failed"
 NOT_AVAILABLE = "not_available"
 NOT_CONFIGURED = "not_configured"
@@ -113,8 +115,17 @@ class SourceRun:
         ]
         record(warehouse, rows, log)
 
-    def finish_failed(self, warehouse: Any, message: str, log: Any) -> None:
-        record(warehouse, [self._row(FAILED, message)], log)
+    def finish_failed(
+        self, warehouse: Any, message: str, log: Any, *, partial: bool = False
+    ) -> None:
+        """Record a failure; ``partial`` when everything but the named items loaded."""
+        rows = [self._row(PARTIAL if partial else FAILED, message)]
+        if partial:
+            rows += [
+                self._row(NOT_AVAILABLE, why, product)
+                for product, why in self.not_available.items()
+            ]
+        record(warehouse, rows, log)
 
     def finish_skipped(
         self, warehouse: Any, status: str, message: str, log: Any, *, expected: bool = False
@@ -230,6 +241,7 @@ __all__ = [
     "LOADED",
     "NOT_AVAILABLE",
     "NOT_CONFIGURED",
+    "PARTIAL",
     "SourceRun",
     "record",
     "run_rows",

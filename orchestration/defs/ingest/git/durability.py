@@ -266,7 +266,7 @@ def _run(
             f"{settings.TOKENWORTH_GITHUB_REPOS} and {settings.GITHUB_TOKEN}; the other "
             f"{len(mirrored)} were mirrored and measured"
         )
-        run.finish_failed(warehouse, message, context.log)
+        run.finish_failed(warehouse, message, context.log, partial=bool(mirrored))
         raise dg.Failure(description=redact(message))
     run.finish_loaded(warehouse, context.log)
 
