@@ -1,8 +1,9 @@
 -- One row per (AI session, pull request) the session is attributed to (METRICS.md
 -- `fct_session_pr_links`). Candidates come from four rules — `session_trailer` (exact: a commit
 -- of the PR carries the session's own id, written by tokenworth's prepare-commit-msg hook),
--- `branch` (high), `marker_window` (medium), `time_window` (low). "Higher-confidence methods
--- win" on both sides of a link: a time_window candidate is dropped when its PR has marker_window candidates, then only each
+-- `branch` (high), `marker_window` (medium), `time_window` (low; for a telemetry session that
+-- names its repository and wrote code, also the PRs of its person in that repository whose window
+-- starts the next day). "Higher-confidence methods win" on both sides of a link: a time_window candidate is dropped when its PR has marker_window candidates, then only each
 -- session's highest-confidence candidates are kept, and the session's weight is split over them
 -- in proportion to (commits of the PR authored during the session + 1). Weights of a session
 -- sum to exactly 1 when it has a link; sessions without a candidate have no row (their cost is
@@ -205,6 +206,32 @@ by_time_window as (
             linkable_sessions.person_id = windows.person_id
             and linkable_sessions.started_at <= windows.dev_window_end_at
             and linkable_sessions.ended_at >= windows.dev_window_start_at
+
+    union all
+
+    -- An agent session that names its repository (telemetry's OTEL_RESOURCE_ATTRIBUTES) and
+    -- wrote code on the day before a PR of its person in that repository began: work the
+    -- person committed the next day (the hook only marks commits made inside a session).
+    select
+        linkable_sessions.session_id,
+        windows.pull_request_id,
+        'time_window' as attribution_method,
+        1 as confidence_rank
+
+    from linkable_sessions
+
+    inner join windows
+        on
+            linkable_sessions.person_id = windows.person_id
+            and linkable_sessions.repo = windows.repo
+            and linkable_sessions.ended_at < windows.dev_window_start_at
+            and cast(linkable_sessions.ended_at as date)
+            >= {{ dbt.dateadd('day', -1, 'cast(windows.dev_window_start_at as date)') }}
+
+    where
+        linkable_sessions.session_grain = 'request'
+        and (coalesce(linkable_sessions.lines_added, 0) > 0
+            or coalesce(linkable_sessions.edits_accepted, 0) > 0)
 
 ),
 
