@@ -13,7 +13,6 @@ import shutil
 import sys
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -26,6 +25,7 @@ from tests.warehouse.scoring import (
     map_truth_sessions,
     score_attribution,
 )
+from tests.warehouse.test_usage_truth import assert_user_days_cover_truth_sessions
 
 pytestmark = pytest.mark.slow
 CENT = Decimal("0.01")
@@ -183,4 +183,9 @@ def test_without_telemetry_the_existing_figures_hold(without_telemetry: Warehous
     assert recall["exploratory"] >= Decimal("0.40")
     mapped, _, _ = map_truth_sessions(without_telemetry)
     assert mapped
-    assert Path(without_telemetry.path).exists()
+    # Without telemetry Claude Code's sessions are the report's user-days again, all of them.
+    assert_user_days_cover_truth_sessions(without_telemetry, with_telemetry_sessions=True)
+    ((request_sessions,),) = without_telemetry.query(
+        "select count(*) from core.fct_ai_sessions where session_grain = 'request'"
+    )
+    assert request_sessions == 0
