@@ -155,11 +155,13 @@ def test_cost_per_accepted_outcome_is_within_5_percent_of_truth(
 
 
 @pytest.mark.xfail(
-    reason="Claude Code: 2.30 in the mart vs 1.67 in the truth (+37%), 8 of 11 accepted "
+    reason="Claude Code: 2.04 in the mart vs 1.67 in the truth (+22%), 9 of 11 accepted "
     "outcomes found: two PRs were built by a person whose Claude Code account uses a personal "
-    "email the roster does not list (unresolved identity, its cost kept but linked to no PR; "
-    "with the address in the roster, 1.84 vs 1.67, +10%, 10 of 11: see the next test), one by "
-    "a user-day of work the day before the PR's first commit (outside the 4-hour lead window)",
+    "email the roster does not list (unresolved identity, its cost kept but linked to no PR). "
+    "With the agents' telemetry (every Claude Code user of the tiny world) and a roster listing "
+    "that address, as METRICS.md scores it, 1.67 vs 1.67: "
+    "test_telemetry_truth.py::test_claude_code_cost_per_accepted_outcome_is_within_5_percent_"
+    "with_telemetry",
     strict=True,
 )
 def test_claude_code_cost_per_accepted_outcome_is_within_5_percent_of_truth(
