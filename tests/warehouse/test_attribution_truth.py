@@ -63,8 +63,9 @@ def test_spend_classification_against_truth_intents(built_warehouse: Warehouse) 
     recall = _recall_by_class(built_warehouse)
     # Issue 4's target is 80% per class; these floors sit just under what the rules reach on
     # the tiny world (measured: productive 95.5%, retry 84.3%, abandoned 100%, rework 100%,
-    # exploratory 42.9%; on seed 8: 81.4%, 70.7%, 100%, 96.9%, 45.6%). The xfail below says
-    # why exploratory stays under the target.
+    # exploratory 42.9%; on seed 8: 81.4%, 70.7%, 100%, 96.9%, 45.6%; with every Claude Code
+    # user's telemetry: 97.1%, 84.3%, 100%, 100%, 67.0%). The xfail below says why
+    # exploratory stays under the target.
     assert recall["productive"] >= Decimal("0.93")
     assert recall["retry"] >= Decimal("0.80")
     assert recall["abandoned"] >= Decimal("0.95")
@@ -73,9 +74,11 @@ def test_spend_classification_against_truth_intents(built_warehouse: Warehouse) 
 
 
 @pytest.mark.xfail(
-    reason="target 80%; 42.9% measured. Claude Code and Copilot report user-days (tokens, "
-    "lines, accepts per day), which blend the morning's questions into the day's coding, "
-    "Cursor reports code output per day only and the OpenAI API none",
+    reason="target 80%; 67.0% measured (42.9% before agent telemetry). Copilot reports "
+    "user-days (tokens, lines, accepts per day), which blend the morning's questions into the "
+    "day's coding, Cursor reports code output per day only and the OpenAI API none; on the "
+    "spend Claude Code's telemetry covers, per real session, exploratory is 100% "
+    "(test_telemetry_truth.py)",
     strict=True,
 )
 def test_exploratory_spend_classification_reaches_target(built_warehouse: Warehouse) -> None:
