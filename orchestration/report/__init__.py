@@ -146,8 +146,8 @@ def render_html(data: ReportData) -> str:
 {sections}
 <footer>
   Every figure is read from the <code>marts</code> schema; definitions of every column are in
-  the dbt docs (<code>dbt docs generate</code>) and METRICS in the repository. Tokens alone are
-  never a measure of value: spend is shown next to what it bought.
+  the dbt docs (<code>dbt docs generate</code>) and <code>docs/metrics.md</code> in the
+  repository. Tokens alone are never a measure of value: spend is shown next to what it bought.
 </footer>
 </main>
 <script type="application/json" id="report-data">{payload}</script>

@@ -223,3 +223,23 @@ def test_a_roster_listing_personal_vendor_emails_turns_their_spend_into_outcomes
     for platform in ("claude_code", "copilot", "cursor"):
         _cost_per_accepted_outcome(copy, platform)
     assert built <= linked
+
+
+def test_rework_adjusted_cost_names_no_team_below_the_minimum_cohort(
+    built_warehouse: Warehouse,
+) -> None:
+    """A per-PR row with its author's team would single out the author of a small team."""
+    small = {
+        team
+        for (team,) in built_warehouse.query(
+            "select team from core.dim_people where team is not null "
+            "group by team having count(*) < 5"
+        )
+    }
+    teams = {
+        team
+        for (team,) in built_warehouse.query("select team from marts.mart_rework_adjusted_cost")
+    }
+    assert small, "the tiny world has a team below the cohort size"
+    assert not teams & small
+    assert "suppressed" in teams
