@@ -3,9 +3,10 @@
 -- of the PR carries the session's own id, written by tokenworth's prepare-commit-msg hook),
 -- `branch` (high), `marker_window` (medium), `time_window` (low; for a telemetry session that
 -- names its repository and wrote code, also the PRs of its person in that repository whose window
--- starts the next day). "Higher-confidence methods win" on both sides of a link: a time_window candidate is dropped when its PR has marker_window candidates, then only each
--- session's highest-confidence candidates are kept, and the session's weight is split over them
--- in proportion to (commits of the PR authored during the session + 1). Weights of a session
+-- starts the next day). "Higher-confidence methods win" on both sides of a link: a time_window
+-- candidate is dropped when its PR has marker_window candidates, then only each session's
+-- highest-confidence candidates are kept, and the session's weight is split over them in
+-- proportion to (commits of the PR authored during the session + 1). Weights of a session
 -- sum to exactly 1 when it has a link; sessions without a candidate have no row (their cost is
 -- unattributed).
 --
@@ -230,8 +231,10 @@ by_time_window as (
 
     where
         linkable_sessions.session_grain = 'request'
-        and (coalesce(linkable_sessions.lines_added, 0) > 0
-            or coalesce(linkable_sessions.edits_accepted, 0) > 0)
+        and (
+            coalesce(linkable_sessions.lines_added, 0) > 0
+            or coalesce(linkable_sessions.edits_accepted, 0) > 0
+        )
 
 ),
 
