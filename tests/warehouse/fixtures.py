@@ -29,6 +29,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from sandbox.reality import RealityOptions
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Days loaded after the world's first day (the reference warehouse: 2026-10-01..2026-11-15).
 LAST_DAY_OFFSET = 44
@@ -160,15 +162,21 @@ def _extract(first: date, last: date) -> None:
     assert result.success and not failures, f"extraction failed: {failures}"
 
 
-def extract_tiny(out: Path, home: Path, warehouse_url: str | None = None) -> RawWarehouse:
+def extract_tiny(
+    out: Path,
+    home: Path,
+    warehouse_url: str | None = None,
+    reality: RealityOptions | None = None,
+) -> RawWarehouse:
     """Generate the tiny sandbox into ``out``, serve it and extract it with ``home`` as
-    TOKENWORTH_HOME, into ``warehouse_url`` (default: ``home/warehouse.duckdb``)."""
+    TOKENWORTH_HOME, into ``warehouse_url`` (default: ``home/warehouse.duckdb``); ``reality``
+    adds the real-world cases it names (default: the tidy world)."""
     from sandbox.cli import prepare
     from sandbox.profiles import DEFAULT_SEED
     from sandbox.server import SandboxServer
 
     out.mkdir(parents=True, exist_ok=True)
-    world = prepare("tiny", DEFAULT_SEED, out)
+    world = prepare("tiny", DEFAULT_SEED, out, reality)
     first = world.start - timedelta(days=1)
     last = world.start + timedelta(days=LAST_DAY_OFFSET)
     server = SandboxServer(world).start()
