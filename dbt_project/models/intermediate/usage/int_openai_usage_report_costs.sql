@@ -39,7 +39,7 @@ line_items as (
         -- `<model>, <token type>`; a line item without a model is a bare token type.
         case
             when line_item like '%, %' then {{ dbt.split_part('line_item', "', '", 1) }}
-        end as model,
+        end as model,  -- noqa: RF04
         lower(trim(
             case
                 when line_item like '%, %' then {{ dbt.split_part('line_item', "', '", 2) }}
@@ -56,9 +56,15 @@ line_items_typed as (
     select
         *,
         case
-            when line_item_type in ('input', 'input_tokens', 'uncached input', 'input_uncached_tokens')
+            when
+                line_item_type in (
+                    'input', 'input_tokens', 'uncached input', 'input_uncached_tokens'
+                )
                 then 'input'
-            when line_item_type in ('cached input', 'cached_input', 'input_cached_tokens', 'cache read')
+            when
+                line_item_type in (
+                    'cached input', 'cached_input', 'input_cached_tokens', 'cache read'
+                )
                 then 'cache_read'
             when line_item_type in ('cache write', 'cache_write', 'input_cache_write_tokens')
                 then 'cache_write'

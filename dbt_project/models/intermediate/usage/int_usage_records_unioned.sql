@@ -120,7 +120,8 @@ claude_code as (
                 then lower(coalesce(actor_keys.api_key_id, claude_code_rows_numbered.actor_key))
             else claude_code_rows_numbered.actor_email
         end as identity_value,
-        coalesce(claude_code_rows_numbered.model, '{{ unreported_model() }}') as model,
+        coalesce(claude_code_rows_numbered.model, '{{ unreported_model() }}')
+            as model,  -- noqa: RF04
         claude_code_rows_numbered.usage_date,
         cast(claude_code_rows_numbered.usage_date as {{ dbt.type_timestamp() }}) as started_at,
         {{ dbt.dateadd(
@@ -184,7 +185,7 @@ anthropic_api as (
         'anthropic' as price_vendor,
         'api_key_id' as identity_type,
         lower(messages_usages.api_key_id) as identity_value,
-        coalesce(messages_usages.model, '{{ unreported_model() }}') as model,
+        coalesce(messages_usages.model, '{{ unreported_model() }}') as model,  -- noqa: RF04
         messages_usages.usage_date,
         messages_usages.bucket_started_at as started_at,
         messages_usages.bucket_ended_at as ended_at,
@@ -237,11 +238,13 @@ openai_api as (
             as usage_id,
         'openai_api' as platform,
         'openai' as price_vendor,
-        case when completions_usages.openai_user_id is null then 'api_key_id' else 'openai_user_id' end
-            as identity_type,
+        case
+            when completions_usages.openai_user_id is null then 'api_key_id'
+            else 'openai_user_id'
+        end as identity_type,
         lower(coalesce(completions_usages.openai_user_id, completions_usages.api_key_id))
             as identity_value,
-        coalesce(completions_usages.model, '{{ unreported_model() }}') as model,
+        coalesce(completions_usages.model, '{{ unreported_model() }}') as model,  -- noqa: RF04
         completions_usages.usage_date,
         completions_usages.bucket_started_at as started_at,
         completions_usages.bucket_ended_at as ended_at,
@@ -292,7 +295,7 @@ cursor_requests as (
         'cursor' as price_vendor,
         'email' as identity_type,
         user_email as identity_value,
-        coalesce(model, '{{ unreported_model() }}') as model,
+        coalesce(model, '{{ unreported_model() }}') as model,  -- noqa: RF04
         usage_date,
         event_at as started_at,
         event_at as ended_at,
@@ -312,9 +315,9 @@ cursor_requests as (
         conversation_id,
         false as is_claude_code_duplicate,
         cast(null as {{ type_usd() }}) as report_cost_usd,
-        {%- for column in ['unassigned_owner_kind', 'unassigned_owner_id', 'unassigned_kind'] %}
-            cast(null as {{ dbt.type_string() }}) as {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_kind,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_id,
+        cast(null as {{ dbt.type_string() }}) as unassigned_kind
 
     from cursor_usage_events
 
@@ -355,9 +358,9 @@ copilot_user_days_mapped as (
         cast(null as {{ dbt.type_string() }}) as conversation_id,
         false as is_claude_code_duplicate,
         cast(null as {{ type_usd() }}) as report_cost_usd,
-        {%- for column in ['unassigned_owner_kind', 'unassigned_owner_id', 'unassigned_kind'] %}
-            cast(null as {{ dbt.type_string() }}) as {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_kind,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_id,
+        cast(null as {{ dbt.type_string() }}) as unassigned_kind
 
     from copilot_user_days
 
