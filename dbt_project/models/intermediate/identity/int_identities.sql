@@ -491,7 +491,7 @@ observed_classified as (
                     select copilot_seat_holders.github_login from copilot_seat_holders
                 )
                 then 'departed_user'
-        end as former_member_kind
+        end as left_vendor_as
 
     from identity_anchors
 
@@ -509,6 +509,18 @@ observed_classified as (
             and identity_anchors.anchor_value = anchor_platform_counts.anchor_value
 
     where identity_anchors.anchor_rank = 1
+
+),
+
+-- A former member is someone who left a vendor and resolves to no person: a roster person
+-- removed from Cursor is still a person (their usage is theirs).
+observed_former as (
+
+    select
+        *,
+        case when not is_resolved then left_vendor_as end as former_member_kind
+
+    from observed_classified
 
 ),
 
@@ -534,7 +546,7 @@ observed_resolved as (
         anchor_type,
         anchor_value
 
-    from observed_classified
+    from observed_former
 
     -- A key that leads to no user is nobody's identity: the usage layer names its owner.
     where not (anchor_type = 'api_key_id' and not is_resolved)
