@@ -57,16 +57,6 @@ def _month_label(day: date) -> str:
     return day.strftime("%b %Y")
 
 
-def _unpriced_names(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, date], str]:
-    rows = con.execute(
-        """
-        select platform, usage_date, string_agg(distinct model, '; ' order by model)
-        from core.fct_ai_usage where model_price_id is null group by all
-        """
-    ).fetchall()
-    return {(platform, day): names for platform, day, names in rows}
-
-
 @dataclass
 class Changed:
     path: Path
@@ -83,8 +73,9 @@ def changed(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
       usage of a service key under an `unassigned:…` owner;
     - mart_platform_efficiency: a null cache hit rate for Copilot (no cache data), a real 0 for
       OpenAI with cache writes shown in mart_cache_efficiency; a November row;
-    - mart_data_quality: `unpriced_model_names`, `source_unresolved_person_count`, a future
-      check `unassigned_usage_count`; as_of_date such that the new month has five days.
+    - mart_data_quality: a future check `unassigned_usage_count` (the mart itself now has
+      `unpriced_model_names` and `source_unresolved_person_count`); as_of_date such that the new
+      month has five days.
     """
     last = built_warehouse.query("select max(month_start_date) from marts.mart_platform_efficiency")
     new_month = _month_after(last[0][0])
@@ -125,27 +116,6 @@ def changed(built_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory
                 platform, month_start_date, usage_spend_usd, seat_cost_usd, total_spend_usd,
                 attributed_spend_usd, accepted_outcomes, durable_outcomes, cache_hit_rate
             ) values ('claude_code', '{new_month}', 5, 0, 5, 4, 2, 1, 0.5)
-            """
-        )
-        con.execute("alter table marts.mart_data_quality add column unpriced_model_names varchar")
-        for (source, day), names in _unpriced_names(con).items():
-            con.execute(
-                "update marts.mart_data_quality set unpriced_model_names = ? "
-                "where source_name = ? and activity_date = ?",
-                [names, source, day],
-            )
-        con.execute(
-            "alter table marts.mart_data_quality add column source_unresolved_person_count bigint"
-        )
-        con.execute(
-            """
-            update marts.mart_data_quality as q set source_unresolved_person_count = n.people
-            from (
-                select s.platform, count(distinct s.person_id) as people
-                from core.fct_ai_sessions as s join core.dim_people as p using (person_id)
-                where not p.is_resolved group by s.platform
-            ) as n
-            where q.source_name = n.platform
             """
         )
         con.execute("alter table marts.mart_data_quality add column unassigned_usage_count bigint")
@@ -375,10 +345,20 @@ def test_data_quality_rows_say_what_they_count(page: Page, built_warehouse: Ware
     assert set(findings) == sources
     unresolved = _sum(built_warehouse.path, "unresolved_identity_count", "claude_code")
     assert unresolved > 0
-    assert findings["claude_code"] == f"{unresolved} sessions by unresolved identities"
+    # The mart counts distinct unresolved people per source and names the unpriced models.
+    ((people,),) = built_warehouse.query(
+        "select max(source_unresolved_person_count) from marts.mart_data_quality "
+        "where source_name = 'claude_code'"
+    )
+    person = "unresolved person" if people == 1 else "unresolved people"
+    assert findings["claude_code"] == f"{people} {person}, {unresolved} sessions"
     unpriced = _sum(built_warehouse.path, "unpriced_model_count", "cursor")
     assert unpriced == 1
-    assert findings["cursor"] == "1 session with a model that has no list price"
+    ((names,),) = built_warehouse.query(
+        "select string_agg(distinct unpriced_model_names, '; ') from marts.mart_data_quality "
+        "where source_name = 'cursor'"
+    )
+    assert findings["cursor"] == f"1 unpriced model ({names}), 1 session"
     assert findings["git"] == "nothing to flag"
 
 

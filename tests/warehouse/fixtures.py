@@ -8,8 +8,11 @@ own target and log paths, so a test never races another dbt process on the repos
 ``target/``.
 
 ``built_warehouse`` is a copy of that raw warehouse after a full ``dbt build`` (every model and
-test). Tests that change a warehouse copy ``built_warehouse.path`` (or ``tiny_raw.path``) first
-and run dbt on the copy with :func:`dbt_runner`. The extraction runs once per test session.
+test). ``roster_warehouse`` is another, built with a roster that also lists the personal vendor
+addresses some people use (the sandbox's roster lists work emails only): what attribution,
+spend classes and cost per accepted outcome are scored on (METRICS.md "How accuracy is
+scored"). Tests that change a warehouse copy ``built_warehouse.path`` (or ``tiny_raw.path``)
+first and run dbt on the copy with :func:`dbt_runner`. The extraction runs once per test session.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from typing import Any
 
 import duckdb
 import pytest
+
+from sandbox.reality import RealityOptions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Days loaded after the world's first day (the reference warehouse: 2026-10-01..2026-11-15).
@@ -160,15 +165,21 @@ def _extract(first: date, last: date) -> None:
     assert result.success and not failures, f"extraction failed: {failures}"
 
 
-def extract_tiny(out: Path, home: Path, warehouse_url: str | None = None) -> RawWarehouse:
+def extract_tiny(
+    out: Path,
+    home: Path,
+    warehouse_url: str | None = None,
+    reality: RealityOptions | None = None,
+) -> RawWarehouse:
     """Generate the tiny sandbox into ``out``, serve it and extract it with ``home`` as
-    TOKENWORTH_HOME, into ``warehouse_url`` (default: ``home/warehouse.duckdb``)."""
+    TOKENWORTH_HOME, into ``warehouse_url`` (default: ``home/warehouse.duckdb``); ``reality``
+    adds the real-world cases it names (default: the tidy world)."""
     from sandbox.cli import prepare
     from sandbox.profiles import DEFAULT_SEED
     from sandbox.server import SandboxServer
 
     out.mkdir(parents=True, exist_ok=True)
-    world = prepare("tiny", DEFAULT_SEED, out)
+    world = prepare("tiny", DEFAULT_SEED, out, reality)
     first = world.start - timedelta(days=1)
     last = world.start + timedelta(days=LAST_DAY_OFFSET)
     server = SandboxServer(world).start()
@@ -226,13 +237,14 @@ def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator
         marker.touch()
 
 
-@pytest.fixture(scope="session")
-def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> RawWarehouse:
-    """The tiny sandbox, generated and extracted into a fresh warehouse (no dbt); once per
-    session, shared by the xdist workers (tests copy it before changing it)."""
-    with _built_once(tmp_path_factory, "tiny_raw") as (directory, done):
+def _raw_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, reality: RealityOptions | None = None
+) -> RawWarehouse:
+    """The tiny sandbox (with ``reality``'s cases), generated and extracted into a fresh
+    warehouse under the session's ``name`` directory once, shared by the xdist workers."""
+    with _built_once(tmp_path_factory, name) as (directory, done):
         if not done:
-            raw = extract_tiny(directory / "sandbox", directory / "home")
+            raw = extract_tiny(directory / "sandbox", directory / "home", reality=reality)
             (directory / "raw.json").write_text(
                 json.dumps(
                     {
@@ -253,15 +265,89 @@ def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> RawWarehouse:
     )
 
 
+def _build_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    raw: RawWarehouse,
+    prepare: Callable[[Path], None] | None = None,
+) -> Warehouse:
+    """A copy of ``raw`` (changed by ``prepare``) after a full ``dbt build`` (models and tests)
+    under the session's ``name`` directory, once, shared by the xdist workers."""
+    with _built_once(tmp_path_factory, name) as (work, done):
+        path = work / "warehouse.duckdb"
+        dbt = dbt_runner(path, work)
+        if not done:
+            shutil.copyfile(raw.path, path)
+            if prepare is not None:
+                prepare(path)
+            built = dbt("build")
+            assert built.returncode == 0, built.stdout[-8000:]
+    return Warehouse(path=path, truth=raw.truth, dbt=dbt, raw=raw)
+
+
+@pytest.fixture(scope="session")
+def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> RawWarehouse:
+    """The tiny sandbox, generated and extracted into a fresh warehouse (no dbt); once per
+    session, shared by the xdist workers (tests copy it before changing it)."""
+    return _raw_once(tmp_path_factory, "tiny_raw")
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tiny_raw: RawWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """A copy of the raw tiny warehouse after a full ``dbt build`` (models and tests); once per
     session, shared by the xdist workers, so tests only read it (copy it to change it)."""
-    with _built_once(tmp_path_factory, "built_dbt") as (work, done):
-        path = work / "warehouse.duckdb"
-        dbt = dbt_runner(path, work)
-        if not done:
-            shutil.copyfile(tiny_raw.path, path)
-            built = dbt("build")
-            assert built.returncode == 0, built.stdout[-8000:]
-    return Warehouse(path=path, truth=tiny_raw.truth, dbt=dbt, raw=tiny_raw)
+    return _build_once(tmp_path_factory, "built_dbt", tiny_raw)
+
+
+def personal_vendor_addresses(truth: dict[str, Any]) -> dict[str, list[str]]:
+    """Person id -> the vendor addresses they use that are not their work email (truth)."""
+    personal = {
+        p["person_id"]: sorted(
+            {email for email in p["vendor_emails"].values() if email != p["work_email"]}
+        )
+        for p in truth["people"]
+    }
+    return {person: emails for person, emails in personal.items() if emails}
+
+
+def list_personal_addresses_in_roster(path: Path, truth: dict[str, Any]) -> None:
+    """Add each person's personal vendor addresses to their roster row in the raw warehouse at
+    ``path``: what the README tells an analyst to do about unresolved identities."""
+    with duckdb.connect(str(path)) as con:
+        for person_id, emails in personal_vendor_addresses(truth).items():
+            con.execute(
+                "update raw_people.roster set emails = emails || ';' || ? where person_id = ?",
+                [";".join(emails), person_id],
+            )
+
+
+@pytest.fixture(scope="session")
+def roster_warehouse(tiny_raw: RawWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The tiny warehouse built (``dbt build``) with a roster that lists every person's vendor
+    addresses, personal ones too, as a deployment that keeps its roster would; once per session,
+    shared by the xdist workers (read it only)."""
+    return _build_once(
+        tmp_path_factory,
+        "roster_dbt",
+        tiny_raw,
+        lambda path: list_personal_addresses_in_roster(path, tiny_raw.truth),
+    )
+
+
+# Usage that belongs to nobody in the roster (issue 22 §2), each case of the sandbox.
+UNASSIGNED_CASES = "unowned_keys,api_actors,removed_members,departed_users"
+
+
+@pytest.fixture(scope="session")
+def unassigned_raw(tmp_path_factory: pytest.TempPathFactory) -> RawWarehouse:
+    """The tiny sandbox with usage nobody in the roster owns (UNASSIGNED_CASES), extracted
+    into a fresh warehouse (no dbt); once per session. The default worlds stay tidy."""
+    return _raw_once(tmp_path_factory, "unassigned_raw", RealityOptions.parse(UNASSIGNED_CASES))
+
+
+@pytest.fixture(scope="session")
+def unassigned_warehouse(
+    unassigned_raw: RawWarehouse, tmp_path_factory: pytest.TempPathFactory
+) -> Warehouse:
+    """``unassigned_raw`` after a full ``dbt build`` (every model and test); read it only."""
+    return _build_once(tmp_path_factory, "unassigned_dbt", unassigned_raw)

@@ -1,8 +1,15 @@
 """Scoring the warehouse against the sandbox's truth: attribution, classification, marts.
 
+METRICS.md "How accuracy is scored": scores are taken at the grain the data has, on a warehouse
+whose roster lists every person's vendor addresses (``roster_warehouse``), as a deployment that
+keeps its roster would; the unresolved share is reported on its own.
+
 Warehouse sessions are coarser than the truth's for user-day sources (Claude Code, Copilot), so
 each warehouse session gets the truth's *distribution* (of PRs, of intents) over the truth
-sessions it contains, and agreement is the overlap of two distributions, cost-weighted.
+sessions it contains, and agreement is the overlap of two distributions, cost-weighted. Spend
+classes are the exception: a user-day is one record of the vendor, so its true class is the
+cost-weighted majority of its truth sessions' intents (``per_user_day_majority``); burst sessions
+keep the distribution of the truth sessions they contain.
 """
 
 from __future__ import annotations
@@ -121,18 +128,43 @@ def score_attribution(wh: Warehouse) -> AttributionScore:
     )
 
 
+def per_user_day_majority(
+    wh: Warehouse, truth: dict[str, dict[Any, Decimal]]
+) -> dict[str, dict[Any, Decimal]]:
+    """``truth`` with each user-day session's distribution replaced by its majority class.
+
+    A user-day's true class is the cost-weighted majority of the intents of the truth sessions it
+    holds (ties: the class listed first in ``CLASSES``): the vendor reports one record for the
+    day, so no warehouse can split it by intent (METRICS.md "How accuracy is scored").
+    """
+    user_days = {
+        sid
+        for (sid,) in wh.query(
+            "select session_id from core.fct_ai_sessions where session_grain = 'user_day'"
+        )
+    }
+    out = dict(truth)
+    for sid in user_days & truth.keys():
+        shares = truth[sid]
+        majority = min(shares, key=lambda k: (-shares[k], CLASSES.index(k)))
+        out[sid] = {majority: Decimal(1)}
+    return out
+
+
 def classification_confusion(
     wh: Warehouse, only: set[str] | None = None
 ) -> dict[tuple[str, str], Decimal]:
-    """Dollars by (truth intent, warehouse class), over every warehouse session or ``only``
-    those (session ids: e.g. the request-grain sessions of agent telemetry).
+    """Dollars by (truth intent, warehouse class), at the grain the data has, over every
+    warehouse session or ``only`` those (session ids: the request-grain sessions of agent
+    telemetry, say).
 
-    Per warehouse session, the overlap of the truth's intent distribution and the warehouse's
-    class distribution is the diagonal; the rest of each side is spread over the other's
-    off-diagonal classes in proportion (the usual decomposition of two distributions).
+    Per warehouse session, the overlap of the truth's intent distribution (one class for a
+    user-day: ``per_user_day_majority``) and the warehouse's class distribution is the diagonal;
+    the rest of each side is spread over the other's off-diagonal classes in proportion (the
+    usual decomposition of two distributions).
     """
     mapped, _, costs = map_truth_sessions(wh)
-    truth = truth_distribution(wh, mapped, lambda t: t["intent"])
+    truth = per_user_day_majority(wh, truth_distribution(wh, mapped, lambda t: t["intent"]))
     predicted: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for sid, cls, usd in wh.query(
         "select session_id, spend_class, spend_usd from core.fct_session_spend"

@@ -7,7 +7,6 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.warehouse.fixtures import Warehouse, dbt_runner
@@ -140,11 +139,13 @@ def _cost_per_accepted_outcome(
     return mart, truth
 
 
+# Cost per accepted outcome is scored with a roster that lists every person's vendor addresses
+# (METRICS.md "How accuracy is scored"): roster_warehouse.
 @pytest.mark.parametrize("platform", ["copilot", "cursor", "openai_api"])
 def test_cost_per_accepted_outcome_is_within_5_percent_of_truth(
-    built_warehouse: Warehouse, platform: str
+    roster_warehouse: Warehouse, platform: str
 ) -> None:
-    mart, truth = _cost_per_accepted_outcome(built_warehouse, platform)
+    mart, truth = _cost_per_accepted_outcome(roster_warehouse, platform)
     if truth is None:
         # No accepted PR was built with this platform (the tiny world's OpenAI API use is
         # exploratory only): the mart must not invent outcomes for it either.
@@ -155,29 +156,28 @@ def test_cost_per_accepted_outcome_is_within_5_percent_of_truth(
 
 
 @pytest.mark.xfail(
-    reason="Claude Code: 2.04 in the mart vs 1.67 in the truth (+22%), 9 of 11 accepted "
-    "outcomes found: two PRs were built by a person whose Claude Code account uses a personal "
-    "email the roster does not list (unresolved identity, its cost kept but linked to no PR). "
-    "With the agents' telemetry (every Claude Code user of the tiny world) and a roster listing "
-    "that address, as METRICS.md scores it, 1.67 vs 1.67: "
-    "test_telemetry_truth.py::test_claude_code_cost_per_accepted_outcome_is_within_5_percent_"
-    "with_telemetry",
+    reason="Claude Code: 1.84 in the mart vs 1.67 in the truth (+10.0%), 10 of 11 accepted "
+    "outcomes found with the full roster (2.30, +37%, 8 of 11 when scored with work emails "
+    "only). The missing one (acme/api#101) was built by a user-day of work the day before the "
+    "PR's first commit (session 14:45 on Oct 7, first commit 12:47 on Oct 8): outside the "
+    "development window even with the day-grain lead, whose window starts on Oct 8",
     strict=True,
 )
 def test_claude_code_cost_per_accepted_outcome_is_within_5_percent_of_truth(
-    built_warehouse: Warehouse,
+    roster_warehouse: Warehouse,
 ) -> None:
-    mart, truth = _cost_per_accepted_outcome(built_warehouse, "claude_code")
+    mart, truth = _cost_per_accepted_outcome(roster_warehouse, "claude_code")
     assert mart is not None and truth is not None
     assert abs(mart - truth) <= truth * Decimal("0.05")
 
 
 def test_a_roster_listing_personal_vendor_emails_turns_their_spend_into_outcomes(
-    built_warehouse: Warehouse, tmp_path: Path
+    built_warehouse: Warehouse, roster_warehouse: Warehouse
 ) -> None:
     # What the README tells an analyst to do about mart_data_quality's unresolved identities: add
-    # the address to the person's roster row. Their spend then links to the PRs they built.
-    truth = built_warehouse.truth
+    # the address to the person's roster row (roster_warehouse: the same raw data, the personal
+    # addresses listed). Their spend then links to the PRs they built.
+    truth = roster_warehouse.truth
     personal = {
         p["person_id"]: {
             platform: email
@@ -188,24 +188,15 @@ def test_a_roster_listing_personal_vendor_emails_turns_their_spend_into_outcomes
     }
     personal = {person: emails for person, emails in personal.items() if emails}
     assert personal, "the tiny world has people signing up with personal emails"
-    path = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(built_warehouse.path, path)
-    with duckdb.connect(str(path)) as con:
-        for person_id, emails in personal.items():
-            con.execute(
-                "update raw_people.roster set emails = emails || ';' || ? where person_id = ?",
-                [";".join(sorted(emails.values())), person_id],
-            )
-    copy = Warehouse(
-        path=path, truth=truth, dbt=dbt_runner(path, tmp_path), raw=built_warehouse.raw
-    )
-    done = copy.dbt("build")
-    assert done.returncode == 0, done.stdout[-4000:]
-    assert copy.query("select count(*) from core.dim_people where not is_resolved") == [(0,)]
+    assert built_warehouse.query(
+        "select count(*) from core.dim_people where is_person and not is_resolved"
+    ) != [(0,)], "with work emails only, the personal addresses are unresolved"
+    listed = roster_warehouse
+    assert listed.query("select count(*) from core.dim_people where not is_resolved") == [(0,)]
     # Every PR their personal-address sessions built (truth) is now linked from them.
     linked = {
         (person, platform, pr)
-        for person, platform, pr in copy.query(
+        for person, platform, pr in listed.query(
             "select s.person_id, s.platform, l.pull_request_key from core.fct_session_pr_links l "
             "join core.fct_ai_sessions s using (session_id)"
         )
@@ -221,7 +212,7 @@ def test_a_roster_listing_personal_vendor_emails_turns_their_spend_into_outcomes
         f"linked now: {sorted(built & linked)}\n"
     )
     for platform in ("claude_code", "copilot", "cursor"):
-        _cost_per_accepted_outcome(copy, platform)
+        _cost_per_accepted_outcome(listed, platform)
     assert built <= linked
 
 

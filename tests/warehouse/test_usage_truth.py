@@ -367,3 +367,64 @@ def test_without_a_roster_people_are_matched_by_email_and_commit_emails(
     assert sum(cost.values()) == sum(
         Decimal(s["cost_usd"]) for s in built_warehouse.truth["sessions"]
     )
+
+
+def test_cache_hit_rate_is_null_where_a_platform_reports_no_cache_data(
+    built_warehouse: Warehouse,
+) -> None:
+    # Copilot reports no cache tokens: its hit rate is unknown (null), not 0 %. The others' is
+    # cache reads / (reads + writes + uncached input) of the truth's tokens.
+    rates = dict(
+        built_warehouse.query(
+            "select platform, cache_hit_rate from marts.mart_platform_efficiency "
+            "where usage_spend_usd > 0"
+        )
+    )
+    assert "copilot" in rates and rates["copilot"] is None
+    assert len(rates) > 2
+    for platform in set(rates) - {"copilot"}:
+        tokens = _truth_tokens(built_warehouse.truth, platform)
+        reads = tokens["cache_read_tokens"]
+        prompt = reads + tokens["cache_write_tokens"] + tokens["input_tokens"]
+        assert rates[platform] == pytest.approx(reads / prompt, rel=1e-12), platform
+    copilot = built_warehouse.query(
+        "select count(*), count(cache_hit_rate) from marts.mart_cache_efficiency "
+        "where platform = 'copilot'"
+    )
+    assert copilot[0][0] > 0 and copilot[0][1] == 0
+
+
+def test_data_quality_names_unpriced_models_and_counts_unresolved_people(
+    built_warehouse: Warehouse,
+) -> None:
+    names = {
+        (source, day): value
+        for source, day, value in built_warehouse.query(
+            "select source_name, activity_date, unpriced_model_names from marts.mart_data_quality"
+        )
+    }
+    unpriced: dict[tuple[str, date], set[str]] = defaultdict(set)
+    for platform, day, model in built_warehouse.query(
+        "select platform, usage_date, model from core.fct_ai_usage where is_unpriced_model"
+    ):
+        unpriced[(platform, day)].add(model)
+    assert unpriced, "the tiny world uses a model without a list price (Cursor's composer)"
+    for key, value in names.items():
+        assert value == ("; ".join(sorted(unpriced[key])) if key in unpriced else None), key
+    # Distinct unresolved people per source over every day: the truth's people whose address at
+    # that vendor is not their work email (a Copilot login always resolves).
+    expected: dict[str, int] = defaultdict(int)
+    for person in built_warehouse.truth["people"]:
+        for platform, email in person["vendor_emails"].items():
+            if platform != "copilot" and email != person["work_email"]:
+                expected[platform] += 1
+    assert expected, "the tiny world has people signing up with personal emails"
+    people = built_warehouse.query(
+        "select source_name, min(source_unresolved_person_count), "
+        "max(source_unresolved_person_count) from marts.mart_data_quality group by 1"
+    )
+    for source, low, high in people:
+        if source in ("github", "git"):
+            assert (low, high) == (None, None)
+        else:
+            assert low == high == expected.get(source, 0), source

@@ -11,6 +11,9 @@
       >= anomaly_repeat_share.
     * round-the-clock: activity in >= anomaly_round_the_clock_hours distinct UTC hours of the
       day in the week (burst platforms; user-day platforms have no hours), with no code output.
+    People only: usage no person owns (dim_people.is_person false: service keys, API actors,
+    former members) has no person-week, and does not move the median. `team` is the person's
+    team bucket (macro `team_bucket`: roster team, `no team`, `unknown`).
 -#}
 {%- set high_spend_multiple = var('anomaly_high_spend_multiple', 3) -%}
 {%- set min_spend_usd = var('anomaly_min_spend_usd', 10) -%}
@@ -24,9 +27,20 @@
 
 with
 
+people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
+
 usage_records as (
 
     select * from {{ ref('fct_ai_usage') }}
+
+    where person_id not in (
+        select people.person_id from people
+        where not people.is_person
+    )
 
 ),
 
@@ -34,11 +48,10 @@ sessions as (
 
     select * from {{ ref('fct_ai_sessions') }}
 
-),
-
-people as (
-
-    select * from {{ ref('dim_people') }}
+    where person_id not in (
+        select people.person_id from people
+        where not people.is_person
+    )
 
 ),
 
@@ -154,7 +167,7 @@ joined as (
 
     select
         weekly_usage.person_id,
-        people.team,
+        {{ team_bucket('people') }} as team,
         weekly_usage.week_start_date,
         weekly_usage.cost_usd,
         weekly_usage.platform_count,

@@ -15,6 +15,12 @@
 -- and reports none is questions, planning or reading code — METRICS.md's `exploratory` — and a
 -- time overlap with a PR is no evidence that it built that PR. Sessions whose vendor reports no
 -- code signals at all (the Anthropic and OpenAI APIs) keep the rules as written.
+--
+-- A session overlaps a PR's development window when it starts before the window ends and ends
+-- after it starts. A user-day session (no telemetry: the vendor reports a day, not its hours)
+-- is placed by its day: it overlaps when its day is on or after the day holding the window's
+-- start (`dev_window_lead_hours` before the first commit), not when midnight happens to fall
+-- inside the lead (METRICS.md: the day-grain lead; macro `overlaps_dev_window`).
 
 with
 
@@ -127,8 +133,7 @@ by_branch as (
         on
             sessions.repo = windows.repo
             and sessions.branch = windows.head_ref_name
-            and sessions.started_at <= windows.dev_window_end_at
-            and sessions.ended_at >= windows.dev_window_start_at
+            and {{ overlaps_dev_window('sessions', 'windows') }}
 
     where
         sessions.repo is not null
@@ -187,8 +192,7 @@ by_marker_window as (
         on
             linkable_sessions.platform = marker_windows.platform
             and linkable_sessions.person_id = marker_windows.linked_person_id
-            and linkable_sessions.started_at <= marker_windows.dev_window_end_at
-            and linkable_sessions.ended_at >= marker_windows.dev_window_start_at
+            and {{ overlaps_dev_window('linkable_sessions', 'marker_windows') }}
 
 ),
 
@@ -205,8 +209,7 @@ by_time_window as (
     inner join windows
         on
             linkable_sessions.person_id = windows.person_id
-            and linkable_sessions.started_at <= windows.dev_window_end_at
-            and linkable_sessions.ended_at >= windows.dev_window_start_at
+            and {{ overlaps_dev_window('linkable_sessions', 'windows') }}
 
     union all
 

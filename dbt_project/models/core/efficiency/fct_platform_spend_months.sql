@@ -29,6 +29,8 @@ usage_by_month as (
             + coalesce(output_tokens, 0)
         ) as total_tokens,
         sum(coalesce(cache_read_tokens, 0)) as cache_read_tokens,
+        sum(coalesce(cache_write_5m_tokens, 0) + coalesce(cache_write_1h_tokens, 0))
+            as cache_write_tokens,
         sum(
             coalesce(input_tokens, 0) + coalesce(cache_write_5m_tokens, 0)
             + coalesce(cache_write_1h_tokens, 0) + coalesce(cache_read_tokens, 0)
@@ -85,6 +87,7 @@ final as (
         -- Months with seat cost only have no tokens (null, not 0: nothing to divide by).
         usage_by_month.total_tokens,
         usage_by_month.cache_read_tokens,
+        usage_by_month.cache_write_tokens,
         usage_by_month.prompt_tokens
 
     from spine

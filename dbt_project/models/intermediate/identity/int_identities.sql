@@ -10,6 +10,16 @@
     its login. An anchor in the roster gives the roster person; any other anchor becomes an
     unresolved person of its own, `unresolved:<platform>:<anchor>`, so its usage is kept and
     counted, never dropped. Without a roster, an email anchor is a (resolved) person by itself.
+
+    Not every identity is a person's (METRICS.md `dim_people`, usage no person owns):
+    * an API key that leads to no user (a service account's key, a key whose creator left, a
+      key the key list does not show) is nobody's identity: it is left out here, and the usage
+      layer (int_usage_records_priced) states its owner `unassigned:<platform>:key:<key>`;
+    * a former member: a Cursor email that only Cursor shows, in usage but no longer among the
+      team's members (removed), or a GitHub login that only Copilot shows, with usage but no seat
+      (left the organisation), resolving to no roster person, is `unassigned:cursor:user:<email>`
+      / `unassigned:copilot:user:<login>` (is_person false). Only when the member or seat list
+      was loaded: without it a former member cannot be told from an unresolved person.
 -#}
 {%- set platform_rank = {
     'claude_code': 1, 'anthropic_api': 2, 'openai_api': 3, 'cursor': 4, 'copilot': 5,
@@ -414,31 +424,74 @@ roster_size as (
 
 ),
 
-observed_resolved as (
+-- Who is still at a vendor: Cursor members not removed, Copilot seat holders (the latest
+-- snapshot). An identity missing from a list that was loaded has left.
+current_cursor_members as (
+
+    select distinct email
+
+    from cursor_members
+
+    where not is_removed and email is not null
+
+),
+
+copilot_seat_holders as (
+
+    select distinct github_login
+
+    from copilot_seats
+
+    where github_login is not null
+
+),
+
+-- Anchors that only one platform shows (a former member is known to that vendor alone).
+anchor_platform_counts as (
 
     select
-        identity_anchors.identity_type,
-        identity_anchors.identity_value,
-        coalesce(
-            identity_anchors.roster_person_id,
-            case
-                -- No roster: people are matched by email across vendors (an email is a person).
-                when roster_size.people = 0 and identity_anchors.anchor_type = 'email'
-                    then identity_anchors.anchor_value
-                else {{ dbt.concat([
-                    "'unresolved:'", "anchor_platforms.platform", "':'",
-                    "identity_anchors.anchor_value",
-                ]) }}
-            end
-        ) as person_id,
+        anchor_type,
+        anchor_value,
+        count(distinct platform) as platform_count
+
+    from observed_ranked
+
+    group by
+        anchor_type,
+        anchor_value
+
+),
+
+observed_classified as (
+
+    select
+        identity_anchors.*,
+        anchor_platforms.platform as anchor_platform,
         coalesce(
             identity_anchors.roster_person_id is not null
             or (roster_size.people = 0 and identity_anchors.anchor_type = 'email'),
             false
         ) as is_resolved,
-        identity_anchors.platform as identity_source,
-        identity_anchors.anchor_type,
-        identity_anchors.anchor_value
+        case
+            when
+                identity_anchors.anchor_type = 'email'
+                and anchor_platforms.platform = 'cursor'
+                and anchor_platform_counts.platform_count = 1
+                and exists (select 1 from current_cursor_members)
+                and identity_anchors.anchor_value not in (
+                    select current_cursor_members.email from current_cursor_members
+                )
+                then 'removed_member'
+            when
+                identity_anchors.anchor_type = 'github_login'
+                and anchor_platforms.platform = 'copilot'
+                and anchor_platform_counts.platform_count = 1
+                and exists (select 1 from copilot_seat_holders)
+                and identity_anchors.anchor_value not in (
+                    select copilot_seat_holders.github_login from copilot_seat_holders
+                )
+                then 'departed_user'
+        end as left_vendor_as
 
     from identity_anchors
 
@@ -450,7 +503,53 @@ observed_resolved as (
             and identity_anchors.anchor_value = anchor_platforms.anchor_value
             and anchor_platforms.platform_order = 1
 
+    inner join anchor_platform_counts
+        on
+            identity_anchors.anchor_type = anchor_platform_counts.anchor_type
+            and identity_anchors.anchor_value = anchor_platform_counts.anchor_value
+
     where identity_anchors.anchor_rank = 1
+
+),
+
+-- A former member is someone who left a vendor and resolves to no person: a roster person
+-- removed from Cursor is still a person (their usage is theirs).
+observed_former as (
+
+    select
+        *,
+        case when not is_resolved then left_vendor_as end as former_member_kind
+
+    from observed_classified
+
+),
+
+observed_resolved as (
+
+    select
+        identity_type,
+        identity_value,
+        case
+            when roster_person_id is not null then roster_person_id
+            -- No roster: people are matched by email across vendors (an email is a person).
+            when is_resolved then anchor_value
+            when former_member_kind is not null
+                then {{ dbt.concat([
+                    "'unassigned:'", "anchor_platform", "':user:'", "anchor_value",
+                ]) }}
+            else {{ dbt.concat(["'unresolved:'", "anchor_platform", "':'", "anchor_value"]) }}
+        end as person_id,
+        is_resolved,
+        former_member_kind is null as is_person,
+        former_member_kind as unassigned_kind,
+        platform as identity_source,
+        anchor_type,
+        anchor_value
+
+    from observed_former
+
+    -- A key that leads to no user is nobody's identity: the usage layer names its owner.
+    where not (anchor_type = 'api_key_id' and not is_resolved)
 
 ),
 
@@ -461,6 +560,8 @@ roster_rows as (
         identity_value,
         person_id,
         true as is_resolved,
+        true as is_person,
+        cast(null as {{ dbt.type_string() }}) as unassigned_kind,
         'roster' as identity_source,
         identity_type as anchor_type,
         identity_value as anchor_value

@@ -3,7 +3,17 @@
     effective on the usage day / 1e6, per token type (5-minute and 1-hour cache writes priced
     apart); a model without a price row gets a null list cost (never zero). Copilot has no
     token price: its list cost is AI credits x the credit's unit price (seed unit_prices).
-    cost_usd is the vendor's stated cost when there is one, else the list cost.
+    cost_usd is the vendor's stated cost when there is one, else the list cost; a model without
+    a list price takes the vendor's own cost from its cost report where that is the only place
+    the vendor states one (OpenAI: int_openai_usage_report_costs), else stays null (counted as
+    unpriced in data quality, never dropped).
+
+    The record's owner (person_id), in this order: the person its identity resolves to
+    (int_identities: a roster person, an unresolved person, or a former member
+    `unassigned:<platform>:user:<email or login>`); else, for an identity that leads to no person
+    or a record without one, `unassigned:<platform>:<key|project|workspace>:<id>` or
+    `unassigned:<platform>:org` (int_usage_records_unioned states which); else an identity no
+    source lists, `unresolved:<platform>:<identity>`.
 -#}
 
 with
@@ -36,11 +46,29 @@ joined as (
 
     select
         usage_records.*,
-        coalesce(
-            identities.person_id,
-            {{ dbt.concat(["'unresolved:'", "usage_records.platform", "':'",
+        case
+            when identities.person_id is not null then identities.person_id
+            when usage_records.unassigned_owner_kind is not null
+                then {{ dbt.concat([
+                    "'unassigned:'", "usage_records.platform", "':'",
+                    "usage_records.unassigned_owner_kind",
+                    "coalesce(" ~ dbt.concat(["':'", "usage_records.unassigned_owner_id"]) ~ ", '')",
+                ]) }}
+            else {{ dbt.concat(["'unresolved:'", "usage_records.platform", "':'",
                 "usage_records.identity_value"]) }}
-        ) as person_id,
+        end as person_id,
+        case
+            when identities.person_id is not null
+                -- A former member (the only identity that is not a person's) is a user.
+                then case when identities.unassigned_kind is null then 'person' else 'user' end
+            when usage_records.unassigned_owner_kind is not null
+                then usage_records.unassigned_owner_kind
+            else 'person'
+        end as owner_kind,
+        case
+            when identities.person_id is not null then identities.unassigned_kind
+            else usage_records.unassigned_kind
+        end as owner_unassigned_kind,
         model_prices.model_price_id,
         model_prices.input_usd_per_mtok,
         model_prices.cache_write_5m_usd_per_mtok,
@@ -102,6 +130,20 @@ priced as (
 
 ),
 
+vendor_costed as (
+
+    select
+        *,
+        -- A vendor that states no cost per record (OpenAI) still bills every token: for a
+        -- model without a list price its cost report is the only price there is.
+        coalesce(
+            vendor_cost_usd, case when is_unpriced_model then report_cost_usd end
+        ) as stated_cost_usd
+
+    from priced
+
+),
+
 final as (
 
     select
@@ -122,8 +164,8 @@ final as (
         request_count,
         ai_credits,
         list_cost_usd,
-        vendor_cost_usd,
-        cast(coalesce(vendor_cost_usd, list_cost_usd) as {{ type_usd() }}) as cost_usd,
+        cast(stated_cost_usd as {{ type_usd() }}) as vendor_cost_usd,
+        cast(coalesce(stated_cost_usd, list_cost_usd) as {{ type_usd() }}) as cost_usd,
         is_unpriced_model,
         model_price_id,
         lines_added,
@@ -138,9 +180,11 @@ final as (
         conversation_id,
         agent_session_id,
         usage_source,
-        is_claude_code_duplicate
+        is_claude_code_duplicate,
+        owner_kind,
+        owner_unassigned_kind as unassigned_kind
 
-    from priced
+    from vendor_costed
 
 )
 

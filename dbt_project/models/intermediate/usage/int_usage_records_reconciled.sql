@@ -285,7 +285,9 @@ residual_rows as (
         residuals.conversation_id,
         residuals.agent_session_id,
         'vendor_residual' as usage_source,
-        residuals.is_claude_code_duplicate
+        residuals.is_claude_code_duplicate,
+        residuals.owner_kind,
+        residuals.unassigned_kind
 
     from residuals
 

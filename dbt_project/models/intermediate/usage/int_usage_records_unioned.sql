@@ -5,6 +5,20 @@
     `is_claude_code_duplicate`: the Claude Code report is the system of record for those tokens.
     Agent telemetry's requests (`usage_source = 'telemetry'`) are here beside the vendor reports
     that cover the same spend: int_usage_records_reconciled keeps each token once.
+
+    Usage no person may own (METRICS.md `dim_people`) carries the owner it falls to when its
+    identity leads to no person (int_usage_records_priced decides): `unassigned_owner_kind` and
+    `unassigned_owner_id`, as the vendor names them (ids keep their case), and why
+    (`unassigned_kind`):
+    * Claude Code API actors: their key, by the name the report gives it (`api_actor`);
+    * Anthropic Messages usage: its key (`service_account_key` when a service account created
+      it, else `orphaned_key`: its creator is not among the users, or the key list no longer
+      shows it); without a key (Console), its workspace, or the organisation (`no_key`);
+    * OpenAI usage without a user: its key (`service_account_key`: OpenAI names the user of a
+      person's key), else its project (`no_key`: Playground), else the organisation
+      (`ungrouped`: the report could not break it down).
+    Cursor and Copilot records name a person; their former members are resolved in
+    int_identities. A model the vendor does not report is `(unreported)`, never null.
 -#}
 {%- set code_signals = [
     'lines_added', 'lines_removed', 'lines_accepted', 'edits_accepted', 'edits_rejected',
@@ -40,6 +54,12 @@ anthropic_api_keys as (
 completions_usages as (
 
     select * from {{ ref('stg_openai__completions_usages') }}
+
+),
+
+openai_report_costs as (
+
+    select * from {{ ref('int_openai_usage_report_costs') }}
 
 ),
 
@@ -118,7 +138,8 @@ claude_code as (
                 then lower(coalesce(actor_keys.api_key_id, claude_code_rows_numbered.actor_key))
             else claude_code_rows_numbered.actor_email
         end as identity_value,
-        claude_code_rows_numbered.model,
+        coalesce(claude_code_rows_numbered.model, '{{ unreported_model() }}')
+            as model,  -- noqa: RF04
         claude_code_rows_numbered.usage_date,
         cast(claude_code_rows_numbered.usage_date as {{ dbt.type_timestamp() }}) as started_at,
         {{ dbt.dateadd(
@@ -146,7 +167,18 @@ claude_code as (
         cast(null as {{ dbt.type_string() }}) as conversation_id,
         cast(null as {{ dbt.type_string() }}) as agent_session_id,
         'vendor_report' as usage_source,
-        false as is_claude_code_duplicate
+        false as is_claude_code_duplicate,
+        cast(null as {{ type_usd() }}) as report_cost_usd,
+        case
+            when claude_code_rows_numbered.actor_type = 'api_actor' then 'key'
+        end as unassigned_owner_kind,
+        case
+            when claude_code_rows_numbered.actor_type = 'api_actor'
+                then claude_code_rows_numbered.actor_api_key_name
+        end as unassigned_owner_id,
+        case
+            when claude_code_rows_numbered.actor_type = 'api_actor' then 'api_actor'
+        end as unassigned_kind
 
     from claude_code_rows_numbered
 
@@ -173,7 +205,7 @@ anthropic_api as (
         'anthropic' as price_vendor,
         'api_key_id' as identity_type,
         lower(messages_usages.api_key_id) as identity_value,
-        messages_usages.model,
+        coalesce(messages_usages.model, '{{ unreported_model() }}') as model,  -- noqa: RF04
         messages_usages.usage_date,
         messages_usages.bucket_started_at as started_at,
         messages_usages.bucket_ended_at as ended_at,
@@ -200,7 +232,19 @@ anthropic_api as (
             )
             or message_keys.is_claude_code_named,
             false
-        ) as is_claude_code_duplicate
+        ) as is_claude_code_duplicate,
+        cast(null as {{ type_usd() }}) as report_cost_usd,
+        case
+            when messages_usages.api_key_id is not null then 'key'
+            when messages_usages.workspace_id is not null then 'workspace'
+            else 'org'
+        end as unassigned_owner_kind,
+        coalesce(messages_usages.api_key_id, messages_usages.workspace_id) as unassigned_owner_id,
+        case
+            when messages_usages.api_key_id is null then 'no_key'
+            when message_keys.created_by_type = 'service_account' then 'service_account_key'
+            else 'orphaned_key'
+        end as unassigned_kind
 
     from messages_usages
 
@@ -212,34 +256,58 @@ anthropic_api as (
 openai_api as (
 
     select
-        {{ dbt.concat(["'openai_api:'", "completions_usage_id"]) }} as usage_id,
+        {{ dbt.concat(["'openai_api:'", "completions_usages.completions_usage_id"]) }}
+            as usage_id,
         'openai_api' as platform,
         'openai' as price_vendor,
-        case when openai_user_id is null then 'api_key_id' else 'openai_user_id' end
-            as identity_type,
-        lower(coalesce(openai_user_id, api_key_id)) as identity_value,
-        model,
-        usage_date,
-        bucket_started_at as started_at,
-        bucket_ended_at as ended_at,
-        input_tokens,
-        cache_write_5m_tokens,
-        cache_write_1h_tokens,
-        cache_read_tokens,
-        output_tokens,
-        request_count,
+        case
+            when completions_usages.openai_user_id is null then 'api_key_id'
+            else 'openai_user_id'
+        end as identity_type,
+        lower(coalesce(completions_usages.openai_user_id, completions_usages.api_key_id))
+            as identity_value,
+        coalesce(completions_usages.model, '{{ unreported_model() }}') as model,  -- noqa: RF04
+        completions_usages.usage_date,
+        completions_usages.bucket_started_at as started_at,
+        completions_usages.bucket_ended_at as ended_at,
+        completions_usages.input_tokens,
+        completions_usages.cache_write_5m_tokens,
+        completions_usages.cache_write_1h_tokens,
+        completions_usages.cache_read_tokens,
+        completions_usages.output_tokens,
+        completions_usages.request_count,
         cast(null as {{ type_usd() }}) as vendor_cost_usd,
         cast(null as decimal(38, 12)) as ai_credits,
         {% for signal in code_signals -%}
             cast(null as {{ dbt.type_bigint() }}) as {{ signal }},
         {% endfor -%}
-        api_key_id,
+        completions_usages.api_key_id,
         cast(null as {{ dbt.type_string() }}) as conversation_id,
         cast(null as {{ dbt.type_string() }}) as agent_session_id,
         'vendor_report' as usage_source,
-        false as is_claude_code_duplicate
+        false as is_claude_code_duplicate,
+        openai_report_costs.report_cost_usd,
+        case
+            when completions_usages.openai_user_id is not null then null
+            when completions_usages.api_key_id is not null then 'key'
+            when completions_usages.project_id is not null then 'project'
+            else 'org'
+        end as unassigned_owner_kind,
+        case
+            when completions_usages.openai_user_id is null
+                then coalesce(completions_usages.api_key_id, completions_usages.project_id)
+        end as unassigned_owner_id,
+        case
+            when completions_usages.openai_user_id is not null then null
+            when completions_usages.api_key_id is not null then 'service_account_key'
+            when completions_usages.project_id is not null then 'no_key'
+            else 'ungrouped'
+        end as unassigned_kind
 
     from completions_usages
+
+    left join openai_report_costs
+        on completions_usages.completions_usage_id = openai_report_costs.completions_usage_id
 
 ),
 
@@ -251,7 +319,7 @@ cursor_requests as (
         'cursor' as price_vendor,
         'email' as identity_type,
         user_email as identity_value,
-        model,
+        coalesce(model, '{{ unreported_model() }}') as model,  -- noqa: RF04
         usage_date,
         event_at as started_at,
         event_at as ended_at,
@@ -271,7 +339,11 @@ cursor_requests as (
         conversation_id,
         cast(null as {{ dbt.type_string() }}) as agent_session_id,
         'vendor_report' as usage_source,
-        false as is_claude_code_duplicate
+        false as is_claude_code_duplicate,
+        cast(null as {{ type_usd() }}) as report_cost_usd,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_kind,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_id,
+        cast(null as {{ dbt.type_string() }}) as unassigned_kind
 
     from cursor_usage_events
 
@@ -312,7 +384,11 @@ copilot_user_days_mapped as (
         cast(null as {{ dbt.type_string() }}) as conversation_id,
         cast(null as {{ dbt.type_string() }}) as agent_session_id,
         'vendor_report' as usage_source,
-        false as is_claude_code_duplicate
+        false as is_claude_code_duplicate,
+        cast(null as {{ type_usd() }}) as report_cost_usd,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_kind,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_id,
+        cast(null as {{ dbt.type_string() }}) as unassigned_kind
 
     from copilot_user_days
 
@@ -327,7 +403,7 @@ telemetry as (
         -- A login without an email (an API key) is known by its account: unresolved, kept.
         case when user_email is null then 'account_uuid' else 'email' end as identity_type,
         coalesce(user_email, user_account_uuid, 'unknown') as identity_value,
-        model,
+        coalesce(model, '{{ unreported_model() }}') as model,  -- noqa: RF04
         usage_date,
         requested_at as started_at,
         requested_at as ended_at,
@@ -347,7 +423,11 @@ telemetry as (
         cast(null as {{ dbt.type_string() }}) as conversation_id,
         agent_session_id,
         'telemetry' as usage_source,
-        false as is_claude_code_duplicate
+        false as is_claude_code_duplicate,
+        cast(null as {{ type_usd() }}) as report_cost_usd,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_kind,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_id,
+        cast(null as {{ dbt.type_string() }}) as unassigned_kind
 
     from telemetry_requests
 

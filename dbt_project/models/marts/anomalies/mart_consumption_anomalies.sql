@@ -15,7 +15,8 @@ person_weeks as (
 grouped as (
 
     select
-        coalesce(team, 'unassigned') as team,
+        -- Team buckets come from the person-week model; `unknown` only if one had none.
+        coalesce(team, 'unknown') as team,
         week_start_date,
         count(*) as active_people,
         sum(cost_usd) as cost_usd,

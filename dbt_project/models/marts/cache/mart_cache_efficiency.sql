@@ -4,8 +4,12 @@
     write amplification = cache writes / cache reads;
     dollars saved = what the cached tokens would have cost as uncached input at list price minus
     what they cost as cache reads and writes (negative when writes outweigh the reads' savings);
-    null when the model has no list price. Groups with fewer than `min_cohort_size` active
-    people are suppressed (metrics null, is_suppressed true).
+    null when the model has no list price. The hit rate is null, not 0, for a group without
+    cache reads or writes (Copilot reports no cache tokens: unknown, not a 0 % hit rate).
+    Team buckets as in every team mart (macro `team_bucket`: roster team, `no team`, `unknown`,
+    `unassigned`). Groups of people with fewer than `min_cohort_size` active people are
+    suppressed (metrics null, is_suppressed true); `unassigned` (usage no person owns) is never
+    suppressed and has no active people.
 -#}
 {%- set token_columns = [
     'input_tokens', 'cache_write_tokens', 'cache_read_tokens', 'output_tokens',
@@ -36,9 +40,11 @@ records as (
     select
         usage_records.platform,
         usage_records.model,
-        coalesce(people.team, 'unassigned') as team,
+        {{ team_bucket('people') }} as team,
         cast({{ dbt.date_trunc('week', 'usage_records.usage_date') }} as date) as week_start_date,
-        usage_records.person_id,
+        case
+            when coalesce(people.is_person, true) then usage_records.person_id
+        end as person_id,
         usage_records.input_tokens,
         usage_records.cache_write_5m_tokens,
         usage_records.cache_write_1h_tokens,
@@ -86,6 +92,16 @@ grouped as (
 
 ),
 
+flagged as (
+
+    select
+        *,
+        {{ is_suppressed_team('team', 'active_people') }} as is_suppressed
+
+    from grouped
+
+),
+
 final as (
 
     select
@@ -93,27 +109,31 @@ final as (
         model,
         team,
         week_start_date,
-        {{ is_small_cohort('active_people') }} as is_suppressed,
+        is_suppressed,
         {%- for column in ['active_people'] + token_columns %}
             cast(
-                {{ suppress_small_cohort('active_people', column) }}
-                as {{ dbt.type_bigint() }}
+                case when not is_suppressed then {{ column }} end as {{ dbt.type_bigint() }}
             ) as {{ column }},
         {%- endfor %}
-        cast({{ suppress_small_cohort('active_people', 'cost_usd') }} as {{ type_usd() }})
-            as cost_usd,
-        {{ suppress_small_cohort('active_people', safe_ratio(
-            'cache_read_tokens', '(cache_read_tokens + cache_write_tokens + input_tokens)'
-        )) }} as cache_hit_rate,
-        {{ suppress_small_cohort(
-            'active_people', safe_ratio('cache_write_tokens', 'cache_read_tokens')
-        ) }} as write_amplification,
+        cast(case when not is_suppressed then cost_usd end as {{ type_usd() }}) as cost_usd,
+        -- No cache reads or writes: the platform reports no cache data (null), not a 0 % rate.
+        case
+            when not is_suppressed and cache_read_tokens + cache_write_tokens > 0
+                then {{ safe_ratio(
+                    'cache_read_tokens', '(cache_read_tokens + cache_write_tokens + input_tokens)'
+                ) }}
+        end as cache_hit_rate,
+        case
+            when not is_suppressed
+                then {{ safe_ratio('cache_write_tokens', 'cache_read_tokens') }}
+        end as write_amplification,
         -- Saved dollars need list prices: null when any record of the group is unpriced.
-        cast({{ suppress_small_cohort(
-            'active_people', 'case when not has_unpriced_usage then saved_usd end'
-        ) }} as {{ type_usd() }}) as saved_usd
+        cast(
+            case when not is_suppressed and not has_unpriced_usage then saved_usd end
+            as {{ type_usd() }}
+        ) as saved_usd
 
-    from grouped
+    from flagged
 
 )
 

@@ -102,14 +102,19 @@ final as (
                         / work_types_by_month.weighted_effective_lines
             end as decimal(18, 6)
         ) as survival_30d_rate,
+        -- No cache reads or writes: the platform reports no cache data (Copilot), so the hit
+        -- rate is unknown (null), not 0 %.
         cast(
             case
-                when spend_months.prompt_tokens > 0
+                when spend_months.cache_read_tokens + spend_months.cache_write_tokens > 0
                     then
                         cast(spend_months.cache_read_tokens as double precision)
                         / spend_months.prompt_tokens
             end as double precision
         ) as cache_hit_rate,
+        cast(spend_months.cache_read_tokens as {{ dbt.type_bigint() }}) as cache_read_tokens,
+        cast(spend_months.cache_write_tokens as {{ dbt.type_bigint() }}) as cache_write_tokens,
+        cast(spend_months.prompt_tokens as {{ dbt.type_bigint() }}) as prompt_tokens,
         cast(
             case
                 when work_types_by_month.decided_outcomes > 0

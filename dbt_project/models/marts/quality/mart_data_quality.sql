@@ -1,15 +1,23 @@
 -- One row per source and day: how much arrived, how fresh the source is, and what could not be
--- resolved — sessions of unresolved identities, sessions with unpriced models, the unattributed
--- share of AI spend; for GitHub, pull requests whose author resolves to no person. Usage sources
--- are the platforms (`claude_code`, `cursor`, …); outcome sources are `github` and `git`. For
--- Claude Code and Codex (`openai_api`), how much of the vendor's reported spend the agents' own
--- telemetry saw, and the gap either way (fct_telemetry_reconciliation).
+-- resolved — sessions of unresolved identities, sessions with unpriced models (and which models),
+-- usage no person owns by kind (sessions and cost), the unattributed share of AI spend; for
+-- GitHub, pull requests whose author resolves to no person. Usage sources are the platforms
+-- (`claude_code`, `cursor`, …); outcome sources are `github` and `git`. For Claude Code and Codex
+-- (`openai_api`), how much of the vendor's reported spend the agents' own telemetry saw, and the
+-- gap either way (fct_telemetry_reconciliation).
+{%- set kinds = unassigned_kinds() %}
 
 with
 
 sessions as (
 
     select * from {{ ref('fct_ai_sessions') }}
+
+),
+
+usage_records as (
+
+    select * from {{ ref('fct_ai_usage') }}
 
 ),
 
@@ -71,6 +79,7 @@ telemetry_days as (
 
 ),
 
+-- Unresolved identities are people (is_person); usage no person owns is counted by kind.
 usage_days as (
 
     select
@@ -78,9 +87,21 @@ usage_days as (
         sessions.session_date as activity_date,
         count(*) as record_count,
         sum(
-            case when people.is_resolved is null or not people.is_resolved then 1 else 0 end
+            case
+                when coalesce(people.is_person, true) and not coalesce(people.is_resolved, false)
+                    then 1
+                else 0
+            end
         ) as unresolved_identity_count,
         sum(case when sessions.has_unpriced_usage then 1 else 0 end) as unpriced_model_count,
+        {%- for kind in kinds %}
+            sum(case when people.unassigned_kind = '{{ kind }}' then 1 else 0 end)
+                as unassigned_{{ kind }}_count,
+            sum(case when people.unassigned_kind = '{{ kind }}' then sessions.cost_usd else 0 end)
+                as unassigned_{{ kind }}_spend_usd,
+        {%- endfor %}
+        sum(case when not people.is_person then sessions.cost_usd else 0 end)
+            as unassigned_spend_usd,
         max(sessions.ended_at) as latest_activity_at
 
     from sessions
@@ -91,6 +112,53 @@ usage_days as (
     group by
         sessions.platform,
         sessions.session_date
+
+),
+
+-- Distinct unresolved people per usage source over every loaded day (a person is one
+-- whatever the number of days), repeated on each of the source's rows.
+source_unresolved_people as (
+
+    select
+        sessions.platform as source_name,
+        count(distinct sessions.person_id) as source_unresolved_person_count
+
+    from sessions
+
+    inner join people
+        on sessions.person_id = people.person_id
+
+    where people.is_person and not people.is_resolved
+
+    group by sessions.platform
+
+),
+
+unpriced_models as (
+
+    select distinct
+        platform as source_name,
+        usage_date as activity_date,
+        model
+
+    from usage_records
+
+    where is_unpriced_model
+
+),
+
+unpriced_model_names as (
+
+    select
+        source_name,
+        activity_date,
+        {{ dbt.listagg('model', "'; '", 'order by model') }} as unpriced_model_names
+
+    from unpriced_models
+
+    group by
+        source_name,
+        activity_date
 
 ),
 
@@ -121,6 +189,11 @@ github_days as (
             case when person_id is null and not is_bot_author then 1 else 0 end
         ) as unresolved_identity_count,
         0 as unpriced_model_count,
+        {%- for kind in kinds %}
+            0 as unassigned_{{ kind }}_count,
+            0 as unassigned_{{ kind }}_spend_usd,
+        {%- endfor %}
+        0 as unassigned_spend_usd,
         max(created_at) as latest_activity_at
 
     from pull_requests
@@ -137,6 +210,11 @@ git_days as (
         count(*) as record_count,
         0 as unresolved_identity_count,
         0 as unpriced_model_count,
+        {%- for kind in kinds %}
+            0 as unassigned_{{ kind }}_count,
+            0 as unassigned_{{ kind }}_spend_usd,
+        {%- endfor %}
+        0 as unassigned_spend_usd,
         max(measured_as_of) as latest_activity_at
 
     from durability_measurements
@@ -175,6 +253,26 @@ final as (
         cast(all_days.record_count as bigint) as record_count,
         cast(all_days.unresolved_identity_count as bigint) as unresolved_identity_count,
         cast(all_days.unpriced_model_count as bigint) as unpriced_model_count,
+        cast(unpriced_model_names.unpriced_model_names as {{ dbt.type_string() }})
+            as unpriced_model_names,
+        cast(
+            case
+                when all_days.source_name not in ('github', 'git')
+                    then coalesce(source_unresolved_people.source_unresolved_person_count, 0)
+            end as bigint
+        ) as source_unresolved_person_count,
+        {%- for kind in kinds %}
+            cast(all_days.unassigned_{{ kind }}_count as bigint) as unassigned_{{ kind }}_count,
+            cast(all_days.unassigned_{{ kind }}_spend_usd as decimal(38, 12))
+                as unassigned_{{ kind }}_spend_usd,
+        {%- endfor %}
+        cast(all_days.unassigned_spend_usd as decimal(38, 12)) as unassigned_spend_usd,
+        cast(
+            case
+                when spend_days.spend_usd > 0
+                    then all_days.unassigned_spend_usd / spend_days.spend_usd
+            end as decimal(18, 6)
+        ) as unassigned_spend_share,
         cast(spend_days.spend_usd as decimal(38, 12)) as spend_usd,
         cast(spend_days.unattributed_spend_usd as decimal(38, 12)) as unattributed_spend_usd,
         cast(
@@ -226,6 +324,14 @@ final as (
         on
             all_days.source_name = telemetry_days.source_name
             and all_days.activity_date = telemetry_days.activity_date
+
+    left join source_unresolved_people
+        on all_days.source_name = source_unresolved_people.source_name
+
+    left join unpriced_model_names
+        on
+            all_days.source_name = unpriced_model_names.source_name
+            and all_days.activity_date = unpriced_model_names.activity_date
 
 )
 
