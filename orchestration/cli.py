@@ -83,6 +83,21 @@ def _run(start: date, end: date | None, verbose: bool) -> int:
     return summary.exit_code
 
 
+def _hooks(args: argparse.Namespace) -> int:
+    from orchestration.hooks import HookError, hook_source, install
+
+    if args.hooks_command == "path":
+        print(hook_source().parent)
+        return 0
+    try:
+        target = install(args.repo)
+    except HookError as error:
+        print(f"tokenworth hooks install: {error}", file=sys.stderr)
+        return 1
+    print(f"tokenworth hooks install: {target} adds AI-Session trailers to agents' commits")
+    return 0
+
+
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -188,6 +203,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--seed", type=int, default=7, help="the simulation's random seed")
 
+    hooks = commands.add_parser(
+        "hooks", help="the git hook that writes an AI agent's session id into its commits"
+    )
+    hooks_commands = hooks.add_subparsers(dest="hooks_command", required=True)
+    install = hooks_commands.add_parser(
+        "install",
+        help="install the prepare-commit-msg hook that adds `AI-Session: <agent>/<id>` to "
+        "commits an agent makes (Claude Code: CLAUDE_CODE_SESSION_ID); people's commits are "
+        "left untouched",
+    )
+    install.add_argument(
+        "repo", nargs="?", type=Path, default=Path("."), help="the repository (default: here)"
+    )
+    hooks_commands.add_parser(
+        "path",
+        help="print the hook's directory, for `git config [--global] core.hooksPath` instead",
+    )
+
     sandbox = commands.add_parser("sandbox", help="the simulated organisation")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     from sandbox.cli import add_arguments
@@ -244,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(bench)
     if args.command == "run":
         return _run(args.start, args.end, args.verbose)
+    if args.command == "hooks":
+        return _hooks(args)
     raise AssertionError(f"unhandled command {args.command}")
 
 

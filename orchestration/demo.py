@@ -46,6 +46,7 @@ def run_demo(profile: str, home: Path, seed: int) -> int:
     try:
         os.environ.update(server.environment(clone_url_template(out)))
         os.environ["TOKENWORTH_PEOPLE_FILE"] = str(out / "people.csv")
+        os.environ["TOKENWORTH_OTEL_PATH"] = str(out / "otel")
         os.environ["TOKENWORTH_HOME"] = str(home)
         os.environ.pop("TOKENWORTH_WAREHOUSE_URL", None)  # the demo writes its own DuckDB file
         os.environ.setdefault("TOKENWORTH_START_DATE", world.start.isoformat())

@@ -231,8 +231,8 @@ def _require_a_source() -> None:
         raise ValueError(
             "no source is configured, so there is nothing to load: set at least one of "
             f"{settings.ANTHROPIC_ADMIN_API_KEY}, {settings.OPENAI_ADMIN_API_KEY}, "
-            f"{settings.CURSOR_ADMIN_API_KEY}, or {settings.GITHUB_TOKEN} with "
-            f"{settings.TOKENWORTH_GITHUB_ORG} (see .env.example)"
+            f"{settings.CURSOR_ADMIN_API_KEY}, {settings.TOKENWORTH_OTEL_PATH}, or "
+            f"{settings.GITHUB_TOKEN} with {settings.TOKENWORTH_GITHUB_ORG} (see .env.example)"
             + (f"; {settings.TOKENWORTH_SOURCES} switches some off" if enabled else "")
         )
 

@@ -15,6 +15,7 @@ from sandbox.gitrepos import clone_url_template, write_repositories
 from sandbox.model import World
 from sandbox.profiles import DEFAULT_SEED, PROFILES
 from sandbox.reality import RealityOptions
+from sandbox.telemetry import write_collector_files
 from sandbox.truth import write_roster, write_truth
 
 
@@ -57,6 +58,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the day the GitHub API and the git repositories answer for (default: the last day)",
     )
     parser.add_argument(
+        "--telemetry-share",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="share of Claude Code and Codex users whose agents export OpenTelemetry "
+        "(default: the profile's, 1.0 for tiny, 0.5 otherwise)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -81,13 +90,16 @@ def prepare(
     out: Path,
     reality: RealityOptions | None = None,
     as_of: date | None = None,
+    telemetry_share: float | None = None,
 ) -> World:
     """Generate the world and write everything the pipeline and the tests read from disk
-    (repositories as of ``as_of``, default the world's last day)."""
-    world = build_world(profile, seed, reality)
+    (repositories as of ``as_of``, default the world's last day; the agents' OpenTelemetry in
+    ``out/otel``, the Collector's files, for ``telemetry_share`` of their users)."""
+    world = build_world(profile, seed, reality, telemetry_share)
     write_repositories(world, out, as_of)
     write_truth(world, out / "truth.json")
     write_roster(world, out / "people.csv")
+    write_collector_files(world, out / "otel")
     return world
 
 
@@ -98,7 +110,7 @@ def serve(args: argparse.Namespace, home: Path) -> int:
     name = args.profile if reality.is_default else f"{args.profile}-messy"
     out: Path = args.out or home / "sandbox" / name
     started = time.monotonic()
-    world = prepare(args.profile, args.seed, out, reality, args.as_of)
+    world = prepare(args.profile, args.seed, out, reality, args.as_of, args.telemetry_share)
     server = SandboxServer(
         world,
         host=args.host,
@@ -121,6 +133,7 @@ def serve(args: argparse.Namespace, home: Path) -> int:
     for line in server.exports(clone_url_template(out)):
         print(line)
     print(f"export TOKENWORTH_PEOPLE_FILE={out / 'people.csv'}")
+    print(f"export TOKENWORTH_OTEL_PATH={out / 'otel'}")
     print("# serving until interrupted (Ctrl-C)", flush=True)
 
     stop = threading.Event()

@@ -59,6 +59,11 @@ class Person:
     # The person deleted their GitHub account (``sandbox.reality`` ghosts): GitHub shows their
     # PRs, reviews and commits without a user.
     github_deleted: bool = False
+    # The person's agents export OpenTelemetry to the organisation's Collector (Claude Code and
+    # Codex sessions appear in its files), and the person installed tokenworth's
+    # prepare-commit-msg hook (commits an agent makes carry ``AI-Session: <agent>/<id>``).
+    telemetry: bool = False
+    session_hook: bool = False
 
 
 @dataclass(slots=True)
@@ -124,6 +129,9 @@ class AISession:
     branch: str | None = None
     # Commits of ``pr`` authored during this session (attribution weights use them).
     commits_during: int = 0
+    # The agent's own session id (Claude Code's ``session.id`` / CLAUDE_CODE_SESSION_ID, Codex's
+    # ``conversation.id``); None for platforms without one.
+    agent_session_id: str | None = None
 
     @property
     def cost_usd(self) -> Decimal:

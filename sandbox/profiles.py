@@ -21,6 +21,8 @@ class Profile:
     # Share of tasks whose work is later reverted or rewritten. The tests' small org gets more,
     # so that a ten-day world still holds reverts and rewrites to recover.
     rework_share: float = 0.13
+    # Share of Claude Code and Codex users whose agents export OpenTelemetry to the Collector.
+    telemetry_share: float = 0.5
 
 
 PROFILES: dict[str, Profile] = {
@@ -36,6 +38,8 @@ PROFILES: dict[str, Profile] = {
         sessions_per_day=1.6,
         requests_per_session=14,
         rework_share=0.3,
+        # Every Claude Code user: the tests measure what session-grain data recovers.
+        telemetry_share=1.0,
     ),
     "demo": Profile(
         "demo",

@@ -246,6 +246,7 @@ def build_truth(world: World) -> dict:
             }
             for r in rework
         ]
+    telemetry = {p.person_id: p.telemetry for p in world.people}
     sessions = [
         {
             "session_id": s.session_id,
@@ -265,6 +266,10 @@ def build_truth(world: World) -> dict:
             "cache_read_tokens": sum(r.cache_read_tokens for r in s.requests),
             "output_tokens": sum(r.output_tokens for r in s.requests),
             "commits_during": s.commits_during,
+            # The agent's own session id (Claude Code session.id, Codex conversation.id) and
+            # whether the session is in the Collector's files (its person exports telemetry).
+            "agent_session_id": s.agent_session_id,
+            "telemetry": s.agent_session_id is not None and telemetry.get(s.person_id, False),
         }
         for s in world.sessions
     ]
@@ -293,6 +298,8 @@ def build_truth(world: World) -> dict:
                 "commit_email": p.commit_email,
                 "platforms": list(p.platforms),
                 "vendor_emails": p.vendor_emails,
+                "telemetry": p.telemetry,
+                "session_hook": p.session_hook,
             }
             for p in world.people
         ],

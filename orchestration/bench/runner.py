@@ -197,6 +197,7 @@ def _pipeline_env(bench: Bench, name: str, world: dict[str, Any], server: Server
         TOKENWORTH_DUCKDB_PATH=str(home / "warehouse.duckdb"),
         TOKENWORTH_DBT_TARGET="duckdb",
         TOKENWORTH_PEOPLE_FILE=str(sandbox_dir / "people.csv"),
+        TOKENWORTH_OTEL_PATH=str(sandbox_dir / "otel"),
         TOKENWORTH_GIT_CLONE_URL=(sandbox_dir.resolve() / "git").as_uri() + "/{repo}.git",
         TOKENWORTH_START_DATE=world["start"],
         TOKENWORTH_WAREHOUSE_URL="",

@@ -16,6 +16,7 @@ from dagster_dlt import DagsterDltResource
 from pydantic import Field
 
 from orchestration.defs.ingest.arrow import keep_dlt_row_columns
+from orchestration.defs.ingest.otel.collector import CollectorFiles
 from orchestration.lib import settings
 from orchestration.lib.http import HttpClient, Log, RetryPolicy
 from orchestration.lib.warehouse import Warehouse, parse_warehouse_url
@@ -162,6 +163,21 @@ class GitHubResource(_ApiResource):
         )
 
 
+class OtelFilesResource(dg.ConfigurableResource):
+    """Where an OpenTelemetry Collector's file exporter writes the agents' telemetry:
+    ``TOKENWORTH_OTEL_PATH``, a directory or an object-store prefix (empty: not configured)."""
+
+    path: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.path.strip())
+
+    def client(self, log: Log, deadline: float | None = None) -> CollectorFiles:
+        """The files (read within the run; ``deadline`` does not apply to local reads)."""
+        return CollectorFiles(self.path.strip(), variable=settings.TOKENWORTH_OTEL_PATH)
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The warehouse named by ``TOKENWORTH_WAREHOUSE_URL``, and where dlt keeps its state.
 
@@ -270,6 +286,7 @@ def build_resources() -> dict[str, Any]:
         # Read (and validated) here, so a bad value stops the run before any extraction.
         "git_durability": GitDurabilityResource(workers=settings.git_workers()),
         "people": PeopleFileResource(path=settings.env(settings.TOKENWORTH_PEOPLE_FILE)),
+        "otel": OtelFilesResource(path=settings.env(settings.TOKENWORTH_OTEL_PATH)),
         # Validated here too: an unknown source name stops the run before any extraction.
         "sources": SourcesResource(
             enabled=sorted(enabled_sources()), run_timeout_seconds=settings.run_timeout_seconds()

@@ -394,6 +394,13 @@ class HttpClient:
         self._anonymous.headers.update({"User-Agent": _USER_AGENT})
         self._not_before = 0.0
 
+    def summary(self) -> str:
+        """What the client did, for the step's log."""
+        return (
+            f"{self.stats.requests} HTTP requests, {self.stats.retries} retries, "
+            f"{self.stats.waited_seconds:.1f}s waited"
+        )
+
     def close(self) -> None:
         self._session.close()
         self._anonymous.close()

@@ -32,6 +32,8 @@ TOKENWORTH_GITHUB_ORG = "TOKENWORTH_GITHUB_ORG"
 TOKENWORTH_GITHUB_REPOS = "TOKENWORTH_GITHUB_REPOS"
 TOKENWORTH_GIT_CLONE_URL = "TOKENWORTH_GIT_CLONE_URL"
 TOKENWORTH_PEOPLE_FILE = "TOKENWORTH_PEOPLE_FILE"
+# Directory or object-store prefix (s3://, gs://) of an OpenTelemetry Collector's file exporter.
+TOKENWORTH_OTEL_PATH = "TOKENWORTH_OTEL_PATH"
 # Repositories measured at once by the git durability asset (one process each); unset: per CPU.
 TOKENWORTH_GIT_WORKERS = "TOKENWORTH_GIT_WORKERS"
 

@@ -23,6 +23,7 @@ world, byte for byte.
 from __future__ import annotations
 
 from sandbox.generate import github_reality
+from sandbox.generate.agent_sessions import assign_agent_sessions
 from sandbox.generate.branches import write_history
 from sandbox.generate.people import copilot_seats, make_api_keys, make_people, make_repositories
 from sandbox.generate.pricing import PriceBook, list_cost
@@ -39,12 +40,18 @@ __all__ = ["PriceBook", "build_world", "list_cost"]
 
 
 def build_world(
-    profile: str = "tiny", seed: int = DEFAULT_SEED, reality: RealityOptions | None = None
+    profile: str = "tiny",
+    seed: int = DEFAULT_SEED,
+    reality: RealityOptions | None = None,
+    telemetry_share: float | None = None,
 ) -> World:
     """The simulated organisation for ``profile`` (tiny, demo, large) and ``seed``, holding the
-    real-world cases ``reality`` turns on (none by default: the tidy world)."""
+    real-world cases ``reality`` turns on (none by default: the tidy world); ``telemetry_share``
+    of the Claude Code and Codex users export OpenTelemetry (default: the profile's)."""
     reality = reality or RealityOptions()
     sim = Simulation(get_profile(profile), seed)
+    if telemetry_share is None:
+        telemetry_share = sim.profile.telemetry_share
     people = make_people(sim)
     repos = make_repositories(sim, people)
     keys = make_api_keys(sim, people)
@@ -52,6 +59,7 @@ def build_world(
     plan_work(sim, people, repos)
     open_pull_requests(sim)
     dependency_bumps(sim, repos, people)
+    assign_agent_sessions(sim, people, telemetry_share)
     extra_repos, ghost = github_reality.before_history(sim, people, repos, reality)
     repos = repos + extra_repos
     write_history(sim, repos)

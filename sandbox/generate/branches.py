@@ -240,12 +240,15 @@ def branch_commits(sim: Simulation, repo: Repository, task: Task) -> None:
                 f"{task.work_type}: {task.subject} (part {i + 1})" if len(times) > 1 else pr.title
             )
         trailers = []
+        session_trailer = _session_trailer(task, at)
         if task.agent == "copilot_agent":
             trailers.append(f"Co-authored-by: {person.github_login} <{person.commit_email}>")
         elif trailer:
             trailers.append(trailer)
             if task.platform == "cursor" and rng.random() < 0.3:
                 trailers.append("Made-with: Cursor")
+        if session_trailer:
+            trailers.append(session_trailer)
         if trailers:
             message += "\n\n" + "\n".join(trailers)
         commit = make_commit(
@@ -282,6 +285,18 @@ def branch_commits(sim: Simulation, repo: Repository, task: Task) -> None:
             for c in pr.commits
             if s.started_at <= c.authored_at <= s.ended_at + timedelta(minutes=5)
         )
+
+
+def _session_trailer(task: Task, at: datetime) -> str | None:
+    """``AI-Session: claude_code/<id>`` for a commit a Claude Code session made, when its person
+    installed tokenworth's prepare-commit-msg hook (the hook reads CLAUDE_CODE_SESSION_ID, which
+    Claude Code exports to the commands it runs; a human's own commits carry nothing)."""
+    if task.platform != "claude_code" or not task.person.session_hook or task.agent:
+        return None
+    for s in task.sessions:
+        if s.agent_session_id and s.started_at <= at <= s.ended_at + timedelta(minutes=5):
+            return f"AI-Session: claude_code/{s.agent_session_id}"
+    return None
 
 
 def force_push(

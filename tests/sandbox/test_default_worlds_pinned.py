@@ -4,6 +4,12 @@ The digests below were computed on the commit before the sandbox learnt the real
 (4338a1b) and before ``generate.py`` was split into modules. A change here means the default
 ``tiny`` or ``demo`` world changed — the truth file, a git object id or an API answer — which must
 be a decision (flipping a default), never a side effect.
+
+Re-pinned by issue 24 (agent telemetry), a decision: truth records each session's agent session
+id and whether it is in the Collector's files, and the commits Claude Code sessions make for
+people with tokenworth's prepare-commit-msg hook carry ``AI-Session: claude_code/<id>`` — which
+changes those commits' ids, hence the git refs, the GraphQL answers and the Cursor AI-code
+commits that name commit ids. Every vendor usage answer is unchanged.
 """
 
 from __future__ import annotations
@@ -23,9 +29,9 @@ from sandbox.server import SandboxServer
 from sandbox.truth import build_truth
 
 TINY = {
-    "truth.json": "b970ce28c46ba61d",
+    "truth.json": "31aa3d4ea4c0d6c4",
     "people.csv": "70045ecfa9c337c0",
-    "git refs": "8caf54cf51686c0d",
+    "git refs": "50f9da2b08377ddb",
 }
 TINY_ANSWERS = {
     "anthropic messages": "2616357ddfbacd84",
@@ -41,16 +47,16 @@ TINY_ANSWERS = {
     "cursor daily paged": "d7d253a7ea5ca265",
     "cursor events": "3bdb976d1fd5ea50",
     "cursor spend": "2858dcac71a4e5a4",
-    "cursor ai-code commits": "496a864e3681948e",
+    "cursor ai-code commits": "bcad0a33ba0d81ce",
     "copilot users-1-day": "2e7dccfd41d58b69",
     "copilot users-28-day": "a3fc8e1861769676",
     "copilot seats": "01b9cbf5f06c6faa",
     "copilot ai credits": "5e07b940c672ba3a",
     "graphql organization": "d78f2dff23035f81",
-    "graphql acme/api": "cf8ed6cda10f8830",
-    "graphql acme/web": "004f0b69fff934fb",
+    "graphql acme/api": "7e3060ab42c00c33",
+    "graphql acme/web": "9886696ebced6694",
 }
-DEMO = {"truth.json": "601fc7e3d816119f", "commit oids": "c4fba533e841b2a4"}
+DEMO = {"truth.json": "ed323193696491bc", "commit oids": "bf7c95c9a2329253"}
 
 
 def digest(data: bytes) -> str:

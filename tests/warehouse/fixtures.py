@@ -191,6 +191,7 @@ def extract_tiny(
             mp.setenv("DAGSTER_HOME", str(home / "dagster"))
             (home / "dagster").mkdir(parents=True)
             mp.setenv("TOKENWORTH_PEOPLE_FILE", str(out / "people.csv"))
+            mp.setenv("TOKENWORTH_OTEL_PATH", str(out / "otel"))
             mp.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
             if warehouse_url:
                 mp.setenv("TOKENWORTH_WAREHOUSE_URL", warehouse_url)

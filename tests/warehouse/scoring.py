@@ -151,8 +151,12 @@ def per_user_day_majority(
     return out
 
 
-def classification_confusion(wh: Warehouse) -> dict[tuple[str, str], Decimal]:
-    """Dollars by (truth intent, warehouse class), at the grain the data has.
+def classification_confusion(
+    wh: Warehouse, only: set[str] | None = None
+) -> dict[tuple[str, str], Decimal]:
+    """Dollars by (truth intent, warehouse class), at the grain the data has, over every
+    warehouse session or ``only`` those (session ids: the request-grain sessions of agent
+    telemetry, say).
 
     Per warehouse session, the overlap of the truth's intent distribution (one class for a
     user-day: ``per_user_day_majority``) and the warehouse's class distribution is the diagonal;
@@ -168,7 +172,7 @@ def classification_confusion(wh: Warehouse) -> dict[tuple[str, str], Decimal]:
         predicted[sid][cls] += Decimal(usd or 0)
     confusion = {(a, b): Decimal(0) for a in CLASSES for b in CLASSES}
     for sid, cost in costs.items():
-        if sid not in truth or not cost:
+        if sid not in truth or not cost or (only is not None and sid not in only):
             continue
         p = {k: v / cost for k, v in predicted[sid].items()}
         t = truth[sid]

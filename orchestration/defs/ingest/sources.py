@@ -1,8 +1,10 @@
-"""Every vendor API source of tokenworth, declared once, and the one way each is loaded.
+"""Every source of tokenworth, declared once, and the one way each is loaded.
 
-A source is its ``source.py`` (a ``@dlt.source`` that talks HTTP through
-:class:`~orchestration.lib.http.HttpClient`), its staging models, and one :class:`ApiSource`
-line in :data:`SOURCES`. From that line come its Dagster assets (``raw_<name>/<table>`` in group
+A source is its ``source.py`` (a ``@dlt.source`` that reads through the client its resource
+opens: :class:`~orchestration.lib.http.HttpClient` for the vendor APIs,
+:class:`~orchestration.defs.ingest.otel.collector.CollectorFiles` for the agent telemetry files),
+its staging models, and one :class:`ApiSource` line in :data:`SOURCES`. From that line come its
+Dagster assets (``raw_<name>/<table>`` in group
 ``ingest_<name>``), the variables named when it is not configured, its lookback, its row in
 ``raw_tokenworth.source_runs`` and its place in ``TOKENWORTH_SOURCES``.
 
@@ -15,7 +17,7 @@ resource key is data (``required_resource_keys``).
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 import dagster as dg
 from dagster_dlt import DagsterDltTranslator
@@ -29,6 +31,7 @@ from orchestration.defs.ingest.copilot.source import copilot_source
 from orchestration.defs.ingest.cursor.source import cursor_source
 from orchestration.defs.ingest.github.source import github_source
 from orchestration.defs.ingest.openai.source import openai_source
+from orchestration.defs.ingest.otel.source import otel_source
 from orchestration.defs.ingest.status import (
     DISABLED,
     NOT_CONFIGURED,
@@ -38,18 +41,26 @@ from orchestration.defs.ingest.status import (
 )
 from orchestration.defs.partitions import window_days
 from orchestration.lib import settings
-from orchestration.lib.http import HttpClient, Log
+from orchestration.lib.http import Log
 
 # DuckDB allows one writer process per file: every asset that writes the warehouse runs in this
 # pool (in-process runs are sequential anyway; the pool also serialises ad-hoc materialisations).
 WAREHOUSE_POOL = "warehouse"
 
 
+class SourceClient(Protocol):
+    """What a resource's ``client(log, deadline=...)`` opens: an HTTP client or the files."""
+
+    def summary(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class SourceRequest:
     """What a source's ``build`` receives for one run."""
 
-    client: HttpClient | None
+    client: Any  # the resource's SourceClient (HttpClient, CollectorFiles); None to describe
     days: list[date]
     resource: Any  # the vendor's configured Dagster resource
     log: Log
@@ -59,12 +70,14 @@ class SourceRequest:
 
 @dataclass(frozen=True)
 class ApiSource:
-    """One vendor API source: everything the pipeline needs to know about it.
+    """One source (a vendor API, or the agent telemetry files): everything the pipeline needs
+    to know about it.
 
     Attributes:
         name: ``raw_<name>`` dataset, ``ingest_<name>`` group, ``TOKENWORTH_SOURCES`` entry.
         vendor: how messages name it ("Anthropic Admin").
-        resource_key: the Dagster resource holding its credential and base URL.
+        resource_key: the Dagster resource holding its credential and base URL (or path); its
+            ``client(log, deadline=...)`` opens a :class:`SourceClient`.
         description: one line for the UI.
         lookback_days: days re-read before each partition (the vendor revises recent days;
             loads replace whole days, so re-reads only ever replace rows).
@@ -161,6 +174,16 @@ SOURCES: tuple[ApiSource, ...] = (
             notes=r.notes,
         ),
         missing=_github_missing,
+    ),
+    ApiSource(
+        name="otel",
+        vendor="Agent telemetry",
+        resource_key="otel",
+        description="Claude Code and Codex OpenTelemetry, from an OpenTelemetry Collector's files.",
+        # Agents export within seconds; a file rotated around midnight is read the next night.
+        lookback_days=1,
+        build=lambda r: otel_source(files=r.client, days=r.days, log=r.log, notes=r.notes),
+        missing=_credential(settings.TOKENWORTH_OTEL_PATH),
     ),
 )
 # Sources that are not vendor APIs, named in TOKENWORTH_SOURCES all the same.
@@ -294,7 +317,7 @@ def run_source(
         )
         return
     deadline = run_deadline(context, resources.sources.run_timeout_seconds)
-    client = resource.client(context.log, deadline=deadline)
+    client: SourceClient = resource.client(context.log, deadline=deadline)
     context.log.info(
         f"{source.vendor}: loading {days[0]}..{days[-1]} into raw_{source.name} "
         f"(lookback {source.lookback_days} day(s))"
@@ -312,10 +335,7 @@ def run_source(
         run.finish_failed(resources.warehouse, failure.description or str(exc), context.log)
         raise failure from None
     finally:
-        context.log.info(
-            f"{source.vendor}: {client.stats.requests} HTTP requests, {client.stats.retries} "
-            f"retries, {client.stats.waited_seconds:.1f}s waited"
-        )
+        context.log.info(f"{source.vendor}: {client.summary()}")
         client.close()
     if run.failed_items:
         # What could be read is loaded (and materialised above); the step still fails, by name.

@@ -1,9 +1,12 @@
 -- One row per (AI session, pull request) the session is attributed to (METRICS.md
--- `fct_session_pr_links`). Candidates come from three rules — `branch` (high), `marker_window`
--- (medium), `time_window` (low). "Higher-confidence methods win" on both sides of a link: a
--- time_window candidate is dropped when its PR has marker_window candidates, then only each
--- session's highest-confidence candidates are kept, and the session's weight is split over them
--- in proportion to (commits of the PR authored during the session + 1). Weights of a session
+-- `fct_session_pr_links`). Candidates come from four rules — `session_trailer` (exact: a commit
+-- of the PR carries the session's own id, written by tokenworth's prepare-commit-msg hook),
+-- `branch` (high), `marker_window` (medium), `time_window` (low; for a telemetry session that
+-- names its repository and wrote code, also the PRs of its person in that repository whose window
+-- starts the next day). "Higher-confidence methods win" on both sides of a link: a time_window
+-- candidate is dropped when its PR has marker_window candidates, then only each session's
+-- highest-confidence candidates are kept, and the session's weight is split over them in
+-- proportion to (commits of the PR authored during the session + 1). Weights of a session
 -- sum to exactly 1 when it has a link; sessions without a candidate have no row (their cost is
 -- unattributed).
 --
@@ -45,6 +48,12 @@ commits as (
 
 ),
 
+session_trailers as (
+
+    select * from {{ ref('int_pull_request_session_trailers') }}
+
+),
+
 linkable_sessions as (
 
     select * from sessions
@@ -83,6 +92,29 @@ windows as (
         ) as dev_window_end_at
 
     from pull_requests
+
+),
+
+by_session_trailer as (
+
+    -- The session named by a commit's AI-Session trailer built that PR: no window needed.
+    select
+        sessions.session_id,
+        session_trailers.pull_request_id,
+        'session_trailer' as attribution_method,
+        4 as confidence_rank
+
+    from sessions
+
+    inner join session_trailers
+        on
+            sessions.agent_session_id = session_trailers.agent_session_id
+            and sessions.platform = case session_trailers.agent
+                when 'codex' then 'openai_api'
+                else session_trailers.agent
+            end
+
+    where sessions.agent_session_id is not null
 
 ),
 
@@ -179,10 +211,40 @@ by_time_window as (
             linkable_sessions.person_id = windows.person_id
             and {{ overlaps_dev_window('linkable_sessions', 'windows') }}
 
+    union all
+
+    -- An agent session that names its repository (telemetry's OTEL_RESOURCE_ATTRIBUTES) and
+    -- wrote code on the day before a PR of its person in that repository began: work the
+    -- person committed the next day (the hook only marks commits made inside a session).
+    select
+        linkable_sessions.session_id,
+        windows.pull_request_id,
+        'time_window' as attribution_method,
+        1 as confidence_rank
+
+    from linkable_sessions
+
+    inner join windows
+        on
+            linkable_sessions.person_id = windows.person_id
+            and linkable_sessions.repo = windows.repo
+            and linkable_sessions.ended_at < windows.dev_window_start_at
+            and cast(linkable_sessions.ended_at as date)
+            >= {{ dbt.dateadd('day', -1, 'cast(windows.dev_window_start_at as date)') }}
+
+    where
+        linkable_sessions.session_grain = 'request'
+        and (
+            coalesce(linkable_sessions.lines_added, 0) > 0
+            or coalesce(linkable_sessions.edits_accepted, 0) > 0
+        )
+
 ),
 
 candidates as (
 
+    select * from by_session_trailer
+    union all
     select * from by_branch
     union all
     select * from by_marker_window
@@ -337,11 +399,13 @@ final as (
         kept.pull_request_id,
         pull_requests.pull_request_key,
         case kept.confidence_rank
+            when 4 then 'session_trailer'
             when 3 then 'branch'
             when 2 then 'marker_window'
             else 'time_window'
         end as attribution_method,
         case kept.confidence_rank
+            when 4 then 'exact'
             when 3 then 'high'
             when 2 then 'medium'
             else 'low'

@@ -18,10 +18,11 @@
 with
 
 -- The usage records of the sessions (the ones fct_ai_usage keeps: Claude Code key duplicates
--- have no session, so the join to record_sessions leaves them out).
+-- have no session, so the join to record_sessions leaves them out; agent telemetry and the
+-- vendor reports already reconciled, each token once).
 usage_records as (
 
-    select * from {{ ref('int_usage_records_priced') }}
+    select * from {{ ref('int_usage_records_reconciled') }}
 
     where {{ in_usage_window('usage_date', var('usage_lookback_days', 3) + 1, 1) }}
 
@@ -44,6 +45,12 @@ cursor_daily_usages as (
 identities as (
 
     select * from {{ ref('int_identities') }}
+
+),
+
+telemetry_signals as (
+
+    select * from {{ ref('int_telemetry_session_signals') }}
 
 ),
 
@@ -120,7 +127,9 @@ sessions as (
         cast(sum(edits_rejected) as {{ dbt.type_bigint() }}) as edits_rejected,
         cast(sum(commits) as {{ dbt.type_bigint() }}) as commits,
         cast(sum(pull_requests) as {{ dbt.type_bigint() }}) as pull_requests,
-        max(case when is_unpriced_model then 1 else 0 end) = 1 as has_unpriced_usage
+        max(case when is_unpriced_model then 1 else 0 end) = 1 as has_unpriced_usage,
+        -- The agent's own session id (telemetry sessions; one per session by construction).
+        max(agent_session_id) as agent_session_id
 
     from records
 
@@ -289,18 +298,37 @@ final as (
         sessions.vendor_num_sessions,
         sessions.request_count,
         sessions.usage_record_count,
-        coalesce(cursor_session_signals.lines_added, sessions.lines_added) as lines_added,
-        coalesce(cursor_session_signals.lines_removed, sessions.lines_removed) as lines_removed,
-        coalesce(cursor_session_signals.edits_accepted, sessions.edits_accepted)
-            as edits_accepted,
-        coalesce(cursor_session_signals.edits_rejected, sessions.edits_rejected)
-            as edits_rejected,
-        sessions.commits,
-        sessions.pull_requests,
-        -- Only Cursor's AI Code Tracking names a session's repository and branch today.
-        cast(cursor_session_branches.repo as {{ dbt.type_string() }}) as repo,
+        -- Code output: the agent's own telemetry for its sessions, Cursor's day split over its
+        -- sessions, else what the vendor reports with the usage.
+        coalesce(
+            telemetry_signals.lines_added, cursor_session_signals.lines_added, sessions.lines_added
+        ) as lines_added,
+        coalesce(
+            telemetry_signals.lines_removed,
+            cursor_session_signals.lines_removed,
+            sessions.lines_removed
+        ) as lines_removed,
+        coalesce(
+            telemetry_signals.edits_accepted,
+            cursor_session_signals.edits_accepted,
+            sessions.edits_accepted
+        ) as edits_accepted,
+        coalesce(
+            telemetry_signals.edits_rejected,
+            cursor_session_signals.edits_rejected,
+            sessions.edits_rejected
+        ) as edits_rejected,
+        coalesce(telemetry_signals.commits, sessions.commits) as commits,
+        coalesce(telemetry_signals.pull_requests, sessions.pull_requests) as pull_requests,
+        -- Cursor's AI Code Tracking names a session's repository and branch; agent telemetry
+        -- its repository when the organisation sets it in OTEL_RESOURCE_ATTRIBUTES.
+        cast(
+            coalesce(cursor_session_branches.repo, telemetry_signals.repo)
+            as {{ dbt.type_string() }}
+        ) as repo,
         cast(cursor_session_branches.branch as {{ dbt.type_string() }}) as branch,
-        sessions.has_unpriced_usage
+        sessions.has_unpriced_usage,
+        sessions.agent_session_id
 
     from sessions
 
@@ -316,6 +344,11 @@ final as (
         on
             sessions.session_id = cursor_session_branches.session_id
             and cursor_session_branches.branch_rank = 1
+
+    left join telemetry_signals
+        on
+            sessions.platform = telemetry_signals.platform
+            and sessions.agent_session_id = telemetry_signals.agent_session_id
 
 )
 

@@ -15,7 +15,8 @@ with
 
 usage_records as (
 
-    select * from {{ ref('int_usage_records_priced') }}
+    -- Agent telemetry and the vendor reports reconciled: each token once.
+    select * from {{ ref('int_usage_records_reconciled') }}
 
     where {{ in_usage_window('usage_date', var('usage_lookback_days', 3)) }}
     -- Never count the same tokens twice: Claude Code billed through a Claude Code workspace
@@ -61,7 +62,9 @@ final as (
         identity_type,
         identity_value,
         api_key_id,
-        conversation_id
+        conversation_id,
+        agent_session_id,
+        usage_source
 
     from usage_records
 

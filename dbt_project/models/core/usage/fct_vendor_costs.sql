@@ -53,7 +53,10 @@ priced as (
 
     from usage_records
 
-    where platform in ('anthropic_api', 'openai_api', 'cursor', 'copilot')
+    -- Vendor records only: agent telemetry is not what a vendor bills.
+    where
+        platform in ('anthropic_api', 'openai_api', 'cursor', 'copilot')
+        and usage_source = 'vendor_report'
 
     group by 1, 2
 

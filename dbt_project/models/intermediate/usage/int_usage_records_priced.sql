@@ -178,6 +178,8 @@ final as (
         vendor_num_sessions,
         api_key_id,
         conversation_id,
+        agent_session_id,
+        usage_source,
         is_claude_code_duplicate,
         owner_kind,
         owner_unassigned_kind as unassigned_kind

@@ -8,6 +8,9 @@
       threshold stays in the session). Hourly buckets are coarse: consecutive non-empty hours
       touch (gap 0) and form one session; an empty hour in between (gap 60 min) splits.
     * User-days (Claude Code, Copilot): the vendor only gives a user-day, which is the session.
+    * Agent telemetry (`session_grain = 'request'`): the agent names its session; its requests
+      are that session, whatever the gaps between them. What a vendor report keeps beside the
+      telemetry (int_usage_records_reconciled's residuals) stays a user-day session.
     Reads the fact's window plus one day before and one after, so the first sessions of the
     window see their predecessors and the last ones their records past midnight (a session can
     cross midnight); fct_ai_sessions keeps the window's sessions.
@@ -17,7 +20,7 @@ with
 
 usage_records as (
 
-    select * from {{ ref('int_usage_records_priced') }}
+    select * from {{ ref('int_usage_records_reconciled') }}
 
     where {{ in_usage_window('usage_date', var('usage_lookback_days', 3) + 1, 1) }}
     -- The records fct_ai_usage keeps: the Claude Code report is the record of those tokens.
@@ -35,7 +38,10 @@ records as (
 
     select
         usage_records.*,
-        platforms.session_grain
+        case
+            when usage_records.usage_source = 'telemetry' then 'request'
+            else platforms.session_grain
+        end as session_grain
 
     from usage_records
 
@@ -136,6 +142,27 @@ sessionized as (
     from records
 
     where session_grain = 'user_day'
+
+    union all
+
+    select
+        usage_id,
+        person_id,
+        platform,
+        session_grain,
+        {{ dbt.hash(dbt.concat([
+            "person_id", "'|'", "platform", "'|session|'", "agent_session_id",
+        ])) }} as session_id,
+        min(started_at) over (
+            partition by person_id, platform, agent_session_id
+        ) as session_started_at,
+        cast(
+            min(started_at) over (partition by person_id, platform, agent_session_id) as date
+        ) as session_date
+
+    from records
+
+    where session_grain = 'request'
 
 )
 

@@ -3,6 +3,8 @@
     code-output signals, the identity it belongs to), before people and prices are joined.
     Anthropic messages usage of Claude Code keys is kept here, flagged
     `is_claude_code_duplicate`: the Claude Code report is the system of record for those tokens.
+    Agent telemetry's requests (`usage_source = 'telemetry'`) are here beside the vendor reports
+    that cover the same spend: int_usage_records_reconciled keeps each token once.
 
     Usage no person may own (METRICS.md `dim_people`) carries the owner it falls to when its
     identity leads to no person (int_usage_records_priced decides): `unassigned_owner_kind` and
@@ -70,6 +72,22 @@ cursor_usage_events as (
 copilot_user_days as (
 
     select * from {{ ref('stg_copilot__user_day_metrics') }}
+
+),
+
+telemetry_requests as (
+
+    select * from {{ ref('stg_otel__api_requests') }}
+
+    -- The platforms whose telemetry is the record of the requests it covers
+    -- (int_usage_records_reconciled): Claude Code states each request's cost as its report does.
+    -- Codex telemetry does not tell cache writes apart, so it cannot reproduce OpenAI's priced
+    -- usage: it is reconciled in data quality only.
+    where platform in (
+        {%- for platform in var('telemetry_record_platforms') %}
+            '{{ platform }}'{{ "," if not loop.last }}
+        {%- endfor %}
+    )
 
 ),
 
@@ -147,6 +165,8 @@ claude_code as (
         actor_days.num_sessions as vendor_num_sessions,
         actor_keys.api_key_id,
         cast(null as {{ dbt.type_string() }}) as conversation_id,
+        cast(null as {{ dbt.type_string() }}) as agent_session_id,
+        'vendor_report' as usage_source,
         false as is_claude_code_duplicate,
         cast(null as {{ type_usd() }}) as report_cost_usd,
         case
@@ -202,6 +222,8 @@ anthropic_api as (
         {% endfor -%}
         messages_usages.api_key_id,
         cast(null as {{ dbt.type_string() }}) as conversation_id,
+        cast(null as {{ dbt.type_string() }}) as agent_session_id,
+        'vendor_report' as usage_source,
         -- Claude Code billed through a key of the Claude Code workspace: the same tokens as the
         -- Claude Code report (system of record), so reconciliation only.
         coalesce(
@@ -261,6 +283,8 @@ openai_api as (
         {% endfor -%}
         completions_usages.api_key_id,
         cast(null as {{ dbt.type_string() }}) as conversation_id,
+        cast(null as {{ dbt.type_string() }}) as agent_session_id,
+        'vendor_report' as usage_source,
         false as is_claude_code_duplicate,
         openai_report_costs.report_cost_usd,
         case
@@ -313,6 +337,8 @@ cursor_requests as (
         {% endfor -%}
         cast(null as {{ dbt.type_string() }}) as api_key_id,
         conversation_id,
+        cast(null as {{ dbt.type_string() }}) as agent_session_id,
+        'vendor_report' as usage_source,
         false as is_claude_code_duplicate,
         cast(null as {{ type_usd() }}) as report_cost_usd,
         cast(null as {{ dbt.type_string() }}) as unassigned_owner_kind,
@@ -356,6 +382,8 @@ copilot_user_days_mapped as (
         cli_session_count as vendor_num_sessions,
         cast(null as {{ dbt.type_string() }}) as api_key_id,
         cast(null as {{ dbt.type_string() }}) as conversation_id,
+        cast(null as {{ dbt.type_string() }}) as agent_session_id,
+        'vendor_report' as usage_source,
         false as is_claude_code_duplicate,
         cast(null as {{ type_usd() }}) as report_cost_usd,
         cast(null as {{ dbt.type_string() }}) as unassigned_owner_kind,
@@ -363,6 +391,45 @@ copilot_user_days_mapped as (
         cast(null as {{ dbt.type_string() }}) as unassigned_kind
 
     from copilot_user_days
+
+),
+
+telemetry as (
+
+    select
+        {{ dbt.concat(["'telemetry:'", "telemetry_request_id"]) }} as usage_id,
+        platform,
+        case platform when 'openai_api' then 'openai' else 'anthropic' end as price_vendor,
+        -- A login without an email (an API key) is known by its account: unresolved, kept.
+        case when user_email is null then 'account_uuid' else 'email' end as identity_type,
+        coalesce(user_email, user_account_uuid, 'unknown') as identity_value,
+        coalesce(model, '{{ unreported_model() }}') as model,  -- noqa: RF04
+        usage_date,
+        requested_at as started_at,
+        requested_at as ended_at,
+        input_tokens,
+        cache_write_5m_tokens,
+        cache_write_1h_tokens,
+        cache_read_tokens,
+        output_tokens,
+        cast(1 as {{ dbt.type_bigint() }}) as request_count,
+        cast(cost_usd as {{ type_usd() }}) as vendor_cost_usd,
+        cast(null as decimal(38, 12)) as ai_credits,
+        -- Code output is the session's (int_telemetry_session_signals), not the request's.
+        {% for signal in code_signals -%}
+            cast(null as {{ dbt.type_bigint() }}) as {{ signal }},
+        {% endfor -%}
+        cast(null as {{ dbt.type_string() }}) as api_key_id,
+        cast(null as {{ dbt.type_string() }}) as conversation_id,
+        agent_session_id,
+        'telemetry' as usage_source,
+        false as is_claude_code_duplicate,
+        cast(null as {{ type_usd() }}) as report_cost_usd,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_kind,
+        cast(null as {{ dbt.type_string() }}) as unassigned_owner_id,
+        cast(null as {{ dbt.type_string() }}) as unassigned_kind
+
+    from telemetry_requests
 
 ),
 
@@ -377,6 +444,8 @@ unioned as (
     select * from cursor_requests
     union all
     select * from copilot_user_days_mapped
+    union all
+    select * from telemetry
 
 )
 

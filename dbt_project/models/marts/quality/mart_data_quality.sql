@@ -2,7 +2,9 @@
 -- resolved — sessions of unresolved identities, sessions with unpriced models (and which models),
 -- usage no person owns by kind (sessions and cost), the unattributed share of AI spend; for
 -- GitHub, pull requests whose author resolves to no person. Usage sources are the platforms
--- (`claude_code`, `cursor`, …); outcome sources are `github` and `git`.
+-- (`claude_code`, `cursor`, …); outcome sources are `github` and `git`. For Claude Code and Codex
+-- (`openai_api`), how much of the vendor's reported spend the agents' own telemetry saw, and the
+-- gap either way (fct_telemetry_reconciliation).
 {%- set kinds = unassigned_kinds() %}
 
 with
@@ -46,6 +48,34 @@ durability_measurements as (
 as_of as (
 
     select * from {{ ref('dim_as_of_dates') }}
+
+),
+
+telemetry_reconciliation as (
+
+    select * from {{ ref('fct_telemetry_reconciliation') }}
+
+),
+
+telemetry_days as (
+
+    select
+        platform as source_name,
+        usage_date as activity_date,
+        sum(vendor_cost_usd) as vendor_cost_usd,
+        sum(covered_cost_usd) as telemetry_covered_usd,
+        sum(gap_cost_usd) as telemetry_gap_usd,
+        sum(excess_cost_usd) as telemetry_excess_usd,
+        sum(vendor_tokens) as vendor_tokens,
+        sum(covered_tokens) as telemetry_covered_tokens,
+        -- Dollars only where telemetry states a cost (Claude Code).
+        max(case when telemetry_cost_usd is not null then 1 else 0 end) = 1 as has_telemetry_cost
+
+    from telemetry_reconciliation
+
+    group by
+        platform,
+        usage_date
 
 ),
 
@@ -255,7 +285,28 @@ final as (
         cast({{ dbt.datediff(
             'cast(source_latest.source_latest_activity_at as date)', 'as_of.as_of_date', 'day'
         ) }} as bigint) as days_since_source_activity,
-        as_of.as_of_date
+        as_of.as_of_date,
+        cast(telemetry_days.telemetry_covered_usd as decimal(38, 12)) as telemetry_covered_usd,
+        cast(telemetry_days.telemetry_gap_usd as decimal(38, 12)) as telemetry_gap_usd,
+        cast(telemetry_days.telemetry_excess_usd as decimal(38, 12)) as telemetry_excess_usd,
+        cast(
+            case
+                when telemetry_days.has_telemetry_cost and telemetry_days.vendor_cost_usd > 0
+                    then telemetry_days.telemetry_covered_usd / telemetry_days.vendor_cost_usd
+                when
+                    telemetry_days.vendor_cost_usd > 0
+                    and telemetry_days.source_name = 'claude_code'
+                    then 0
+            end as decimal(18, 6)
+        ) as telemetry_coverage_share,
+        cast(
+            case
+                when telemetry_days.vendor_tokens > 0
+                    then
+                        cast(telemetry_days.telemetry_covered_tokens as decimal(38, 6))
+                        / telemetry_days.vendor_tokens
+            end as decimal(18, 6)
+        ) as telemetry_token_coverage_share
 
     from all_days
 
@@ -268,6 +319,11 @@ final as (
         on
             all_days.source_name = spend_days.source_name
             and all_days.activity_date = spend_days.activity_date
+
+    left join telemetry_days
+        on
+            all_days.source_name = telemetry_days.source_name
+            and all_days.activity_date = telemetry_days.activity_date
 
     left join source_unresolved_people
         on all_days.source_name = source_unresolved_people.source_name
