@@ -204,9 +204,13 @@ def check_can_start(
     Raises:
         ValueError: naming the argument or variable to fix (exit code 2).
     """
+    from orchestration.lib.lock import raise_if_locked
+
     first, last = validate_range(start, end, today=today)
-    settings.tokenworth_home(create=False)
+    home = settings.tokenworth_home(create=False)
     _require_a_source()
+    # Refused here, before the command line writes its log file: the run takes the lock itself.
+    raise_if_locked(home)
     return first, last
 
 

@@ -40,6 +40,31 @@ def _read(path: Path) -> dict[str, Any]:
         return {}
 
 
+def raise_if_locked(home: Path) -> None:
+    """Refuse at once when a live run holds ``home`` (without taking the lock; see
+    :func:`run_lock`). A lock of a dead process on this host is left for ``run_lock`` to clear.
+
+    Raises:
+        RunLockedError: naming the holder.
+    """
+    path = home / LOCK_FILE
+    if not path.exists():
+        return
+    holder = _read(path)
+    pid, host = holder.get("pid"), holder.get("host")
+    if host == socket.gethostname() and isinstance(pid, int) and not _alive(pid):
+        return
+    raise RunLockedError(_held_message(home, path, holder))
+
+
+def _held_message(home: Path, path: Path, holder: dict[str, Any]) -> str:
+    return (
+        f"another tokenworth run is using {home}: pid {holder.get('pid')} on "
+        f"{holder.get('host')}, started {holder.get('started_at')} — wait for it to finish (or, "
+        f"if that process is gone from another host, delete {path})"
+    )
+
+
 @contextmanager
 def run_lock(home: Path, *, on_stale: Any = None) -> Iterator[None]:
     """Hold ``home``'s run lock for the duration of the block.
@@ -71,11 +96,7 @@ def run_lock(home: Path, *, on_stale: Any = None) -> Iterator[None]:
                         ", no longer running)"
                     )
                 continue
-            raise RunLockedError(
-                f"another tokenworth run is using {home}: pid {pid} on {host}, started "
-                f"{holder.get('started_at')} — wait for it to finish (or, if that process is gone "
-                f"from another host, delete {path})"
-            ) from None
+            raise RunLockedError(_held_message(home, path, holder)) from None
         with os.fdopen(fd, "w") as handle:
             json.dump(me, handle)
         break
