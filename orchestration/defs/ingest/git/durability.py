@@ -238,8 +238,8 @@ def _run(
         raise failure from None
     if repos is None:
         message = (
-            f"git: skipped — set {settings.TOKENWORTH_GITHUB_REPOS} (or {settings.GITHUB_TOKEN} "
-            f"and {settings.TOKENWORTH_GITHUB_ORG}) to mirror repositories"
+            f"git: skipped — set {settings.GITHUB_TOKEN} and {settings.TOKENWORTH_GITHUB_REPOS} "
+            f"(or {settings.TOKENWORTH_GITHUB_ORG}) to mirror repositories"
         )
         run.finish_skipped(warehouse, NOT_CONFIGURED, message, context.log)
         return
@@ -275,9 +275,11 @@ def _repositories(
     context: dg.AssetExecutionContext, github: GitHubResource, deadline: float
 ) -> tuple[list[str] | None, list[str]]:
     """The repositories to mirror (None: not configured) and the names refused, with why."""
+    if not github.configured:
+        return None, []  # durability measures pull requests, and only GitHub's API lists them
     if github.repo_list:
         return github.repo_list, []  # validated when the resource was built
-    if not (github.configured and github.org):
+    if not github.org:
         return None, []
     client = github.client(context.log, deadline=deadline)
     try:
