@@ -10,7 +10,7 @@ own target and log paths, so a test never races another dbt process on the repos
 ``built_warehouse`` is a copy of that raw warehouse after a full ``dbt build`` (every model and
 test). ``roster_warehouse`` is another, built with a roster that also lists the personal vendor
 addresses some people use (the sandbox's roster lists work emails only): what attribution,
-spend classes and cost per accepted outcome are scored on (METRICS.md "How accuracy is
+spend classes and cost per accepted outcome are scored on (docs/metrics.md "How accuracy is
 scored"). Tests that change a warehouse copy ``built_warehouse.path`` (or ``tiny_raw.path``)
 first and run dbt on the copy with :func:`dbt_runner`. The extraction runs once per test session.
 """

@@ -1,4 +1,4 @@
--- One row per pull request (METRICS.md `fct_pull_requests`): who and what, review and merge
+-- One row per pull request (docs/metrics.md `fct_pull_requests`): who and what, review and merge
 -- times, size, reverts, acceptance, agent markers, and the AI platforms involved (from markers
 -- and from attributed sessions).
 

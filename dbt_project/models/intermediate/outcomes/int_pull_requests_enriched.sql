@@ -351,8 +351,8 @@ final as (
         {{ hours_between('joined.ready_at', 'joined.first_reviewed_at') }}
             as hours_to_first_review,
         {{ hours_between('joined.created_at', 'joined.merged_at') }} as hours_to_merge,
-        -- Development window (METRICS.md): from `dev_window_lead_hours` before the first commit
-        -- (the creation time when the PR has no commits) to the merge or close; open PRs are
+        -- Development window (docs/metrics.md): from `dev_window_lead_hours` before the first
+        -- commit (the creation time when the PR has no commits) to the merge or close; open PRs are
         -- still in development, so their window is open-ended (null end).
         {{ dbt.dateadd(
             'hour', -1 * var('dev_window_lead_hours'),

@@ -69,10 +69,9 @@ from orchestration.lib.git_durability import (
     worker_count,
 )
 from orchestration.lib.http import safe_url
+from orchestration.lib.project_vars import read_project_vars
 from orchestration.lib.redact import redact
 
-HORIZONS_DAYS = (7, 30, 90)
-REWORK_WINDOW_DAYS = 30
 SOURCE = "git"
 MIRRORS = dg.AssetKey(["git", "mirrors"])
 SURVIVAL = dg.AssetKey(["raw_git", "pr_survival"])
@@ -345,6 +344,8 @@ def _measure(
         return
     measured = _already_measured(warehouse)
     patterns = load_exclude_patterns()
+    # The horizons and the rework window the marts report (dbt vars), measured as they say.
+    contract = read_project_vars()
     jobs: list[RepositoryJob] = []
     for repo, prs in sorted(by_repo.items()):
         if repo not in mirrored:
@@ -357,11 +358,11 @@ def _measure(
                 repo_path=str(path),
                 default_branch=_default_branch(path),
                 prs=tuple(prs),
-                horizons_days=HORIZONS_DAYS,
+                horizons_days=contract.durability_horizons_days,
                 as_of=as_of,
                 already_measured=frozenset(measured.get(repo, ())),
                 exclude_patterns=tuple(patterns),
-                rework_window_days=REWORK_WINDOW_DAYS,
+                rework_window_days=contract.rework_window_days,
             )
         )
     # Repositories in parallel processes (git blame uses one core); results come back in the
