@@ -372,6 +372,7 @@ def _measure(
     survival: list[dict[str, Any]] = []
     rework: list[dict[str, Any]] = []
     totals = {"blames": 0, "baseline_blames": 0, "seconds": 0.0, "pairs": 0}
+    skipped_files: dict[str, int] = {}
     started = monotonic()
     results = measure_repositories(jobs, workers)
     wall_seconds = monotonic() - started
@@ -381,6 +382,8 @@ def _measure(
         totals["baseline_blames"] += stats.baseline_total_blame_invocations
         totals["seconds"] += stats.seconds
         totals["pairs"] += stats.pairs_computed
+        for why, count in stats.files_skipped.items():
+            skipped_files[why] = skipped_files.get(why, 0) + count
         for skipped, why in stats.prs_skipped:
             context.log.warning(f"git durability: {job.repo}#{skipped} not measured: {why}")
         survival += [{**asdict(row), "measured_as_of": as_of} for row in result.survival]
@@ -408,9 +411,13 @@ def _measure(
         f"git durability: {totals['pairs']} (PR, horizon) pairs as of {as_of:%Y-%m-%d}, "
         f"{totals['blames']} blames (one-per-PR-per-file baseline: {totals['baseline_blames']}), "
         f"{totals['seconds']:.1f}s over the repositories, {wall_seconds:.1f}s wall with "
-        f"{workers} at a time"
+        f"{workers} at a time; files left out of blame: "
+        f"{skipped_files.get('binary', 0)} binary, {skipped_files.get('excluded', 0)} generated, "
+        "vendored or lock files (by the exclude patterns)"
     )
     metadata = {
+        "binary_files_skipped": skipped_files.get("binary", 0),
+        "excluded_files_skipped": skipped_files.get("excluded", 0),
         "pairs_measured": totals["pairs"],
         "blame_invocations": totals["blames"],
         "baseline_blame_invocations": totals["baseline_blames"],
