@@ -85,6 +85,10 @@ def _dbt_nodes() -> int:
     return sum(1 for node in manifest["nodes"].values() if node["resource_type"] in kinds)
 
 
+# Consecutive failed reads of the Dagster storage before the progress lines stop.
+_READ_ATTEMPTS = 10
+
+
 def report_steps(out: TextIO, stop: threading.Event, since: float, indent: str = "  ") -> None:
     """Poll the Dagster instance for the runs started since ``since`` and print each finished
     step; every ``HEARTBEAT_SECONDS`` without one, say what is running."""
@@ -105,6 +109,7 @@ def report_steps(out: TextIO, stop: threading.Event, since: float, indent: str =
     dbt_done: dict[str, set[str]] = {}
     seen_until: dict[str, int] = {}
     dbt_total = 0
+    failures = 0
     quiet_since = time.monotonic()
     while True:
         final = stop.wait(1.0)
@@ -127,8 +132,15 @@ def report_steps(out: TextIO, stop: threading.Event, since: float, indent: str =
                     ):
                         quiet_since = time.monotonic()
         except Exception as error:  # progress must never break the run itself
-            out.write(f"{indent}(progress unavailable: {type(error).__name__})\n")
+            # The run writes the same SQLite storage: a read can fail while it commits. Try
+            # again next second; give up (saying why) only when it keeps failing.
+            failures += 1
+            if failures < _READ_ATTEMPTS:
+                continue
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+            out.write(f"{indent}(progress unavailable: {type(error).__name__}: {reason})\n")
             return
+        failures = 0
         if final:
             return
         if time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:

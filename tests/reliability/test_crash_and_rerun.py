@@ -127,6 +127,8 @@ def crashed_then_rerun(
     env.update(
         TOKENWORTH_HOME=str(home),
         TOKENWORTH_PEOPLE_FILE=str(out / "people.csv"),
+        # The agents' telemetry, as tiny_raw reads it (the Collector's files the sandbox wrote).
+        TOKENWORTH_OTEL_PATH=str(out / "otel"),
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
         # dbt's manifest, compiled SQL and logs go here, never into the repository.
         DBT_TARGET_PATH=str(target / "target"),
@@ -248,8 +250,9 @@ def test_killed_run_is_marked_failed_in_dagster(crashed_then_rerun: CrashedThenR
 
     instance = dg.DagsterInstance.from_config(str(crashed_then_rerun.home / "dagster"))
     runs = instance.get_runs(filters=dg.RunsFilter(tags={TRIGGER_TAG: "tokenworth run"}))
+    # The killed extraction, then the re-run's extraction and build (two jobs).
     statuses = sorted(run.status.value for run in runs)
-    assert statuses == ["FAILURE", "SUCCESS"]
+    assert statuses == ["FAILURE", "SUCCESS", "SUCCESS"]
     (failed,) = [run for run in runs if run.status == dg.DagsterRunStatus.FAILURE]
     messages = [
         record.event_log_entry.dagster_event.message or ""
@@ -264,7 +267,8 @@ def test_secrets_not_in_any_output_or_file(crashed_then_rerun: CrashedThenRerun)
     outputs = crash.killed_output + crash.rerun.stdout + crash.rerun.stderr
     assert "tokenworth run" in outputs  # the scan reads real output
     files = [p for root in (crash.home, crash.target_dir) for p in root.rglob("*") if p.is_file()]
-    assert any(p.suffix == ".sql" for p in files) and any(p.name == "event.log" for p in files)
+    # dbt's compiled SQL and Dagster's run storage (its own telemetry log is switched off).
+    assert any(p.suffix == ".sql" for p in files) and any(p.name == "runs.db" for p in files)
     for secret in crash.secrets:
         assert secret not in outputs
         for path in files:
