@@ -71,9 +71,11 @@ def _run(start: date, end: date | None, verbose: bool) -> int:
         print(f"  not available {line}")
     for step, message in sorted(summary.failures.items()):
         print(f"  FAILED {step}: {message}", file=sys.stderr)
+    for line in summary.held:
+        print(f"  HELD {line}", file=sys.stderr)
     outcome = {
         0: "every source loaded and the warehouse was built",
-        1: "some input failed (above); the warehouse was built from everything else",
+        1: "some input failed or was held (above); the warehouse was built from everything else",
         3: "the warehouse build failed (above); fix it and run the same days again",
     }[summary.exit_code]
     print(
