@@ -102,3 +102,119 @@ def test_impossible_rows_are_quarantined_and_repeats_dropped(make_env: Any) -> N
     ) == [(0,)]
     versions = _versions(env, "costs", date.fromisoformat(dup["day"]))
     assert [v[6] for v in versions] == [dup["rows"]], versions
+
+
+def _world_openai_cost(env: Env, day: date) -> Decimal:
+    """The truth: what the world's OpenAI requests of ``day`` cost."""
+    from sandbox.vendors.openai import requests_of
+
+    return sum(
+        (r.cost_usd for _s, r in requests_of(env.world, ("openai_api",)) if r.at.date() == day),
+        Decimal(0),
+    )
+
+
+def test_wrong_answers_never_reach_the_marts(make_env: Any, tmp_path: Any) -> None:
+    import shutil
+
+    from orchestration.cli import main
+    from tests.warehouse.fixtures import dbt_runner
+
+    env: Env = make_env(
+        reality="truncated_day,future_rows,negative_rows,duplicate_rows", overrides=OPENAI_ONLY
+    )
+    truth = hostile_truth(env.world)
+    days = hostile_days(env.world)
+    truncated = days["truncated"]
+    # Night 1: every day once (full answers); night 2: the truncated day again, answered in part.
+    env.run_ok(days["extra"], truncated)
+    night2 = env.run(truncated + timedelta(days=1))
+    assert night2.exit_code == 1 and len(night2.held) == 1, night2.held
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(env.home / "warehouse.duckdb", warehouse)
+    dbt = dbt_runner(warehouse, tmp_path)
+    select = ("--select", "+mart_data_quality", "+fct_vendor_costs", "+fct_quarantined_rows")
+    # Unit tests of models whose raw tables this warehouse lacks cannot read their columns.
+    built = dbt(
+        "build", *select, "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious"
+    )
+    # Every test passes, the new non_negative and not_after_run ones included.
+    assert built.returncode == 0, built.stdout[-3000:]
+    unit = dbt("test", "--select", "staging.openai", "--resource-type", "unit_test")
+    assert unit.returncode == 0 and "PASS=2" in unit.stdout, unit.stdout[-3000:]
+
+    def query(sql: str) -> list[tuple[Any, ...]]:
+        import duckdb
+
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    # The held day keeps its full cost: the truth's, not the truncated answer's.
+    billed = query(
+        "select billed_usd from core.fct_vendor_costs "
+        f"where vendor = 'openai' and cost_date = '{truncated}'"
+    )
+    assert billed == [(_world_openai_cost(env, truncated),)], billed
+    # And every day's billed cost is the truth's: no negative, future or repeated row counts.
+    for day in (days["extra"], truncated):
+        (got,) = query(
+            "select billed_usd from core.fct_vendor_costs "
+            f"where vendor = 'openai' and cost_date = '{day}'"
+        )
+        assert got[0] == _world_openai_cost(env, day), (day, got)
+    assert query(
+        "select count(*) from core.fct_ai_usage where input_tokens < 0 or cost_usd < 0 "
+        "or usage_date > current_date"
+    ) == [(0,)]
+    assert query(
+        "select count(*) from core.fct_vendor_costs "
+        "where billed_usd < 0 or cost_date > current_date"
+    ) == [(0,)]
+    # The quarantine lists each impossible row with its reason.
+    listed = query(
+        "select table_name, reason, cast(row_date as varchar) from core.fct_quarantined_rows"
+    )
+    expected = [(q["table"], q["reason"], q["day"]) for q in truth["quarantined"]]
+    assert sorted(listed) == sorted(expected), listed
+    # Data quality counts them: held days, quarantined rows (once, however often re-sent) and
+    # the repeated row, on the platform's days.
+    quality = query(
+        "select cast(activity_date as varchar), held_day_count, quarantined_row_count, "
+        "duplicate_row_count from marts.mart_data_quality where source_name = 'openai_api' "
+        "and held_day_count + quarantined_row_count + duplicate_row_count > 0 order by 1"
+    )
+    (held,) = truth["held"]
+    (duplicate,) = truth["duplicates"]
+    totals = {
+        "held": sum(r[1] for r in quality),
+        "quarantined": sum(r[2] for r in quality),
+        "duplicates": sum(r[3] for r in quality),
+    }
+    assert totals == {"held": 1, "quarantined": len(truth["quarantined"]), "duplicates": 1}, quality
+    assert (held["day"], 1) in {(r[0], r[1]) for r in quality}, quality
+    assert (duplicate["day"], 1) in {(r[0], r[3]) for r in quality}, quality
+    # No quality row lands after the data's days (the future row counts on its load's last day).
+    assert max(r[0] for r in quality) <= str(truncated + timedelta(days=1)), quality
+
+    # The operator accepts the smaller answer: the next build reads it, the day is no longer held.
+    assert main(["archive", "held"]) == 0
+    assert main(["archive", "accept", "openai", held["day"]]) == 0
+    assert main(["archive", "accept", "openai", held["day"]]) == 1  # nothing held any more
+    shutil.copy(env.home / "warehouse.duckdb", warehouse)
+    rebuilt = dbt(
+        "build", "--select", "+fct_vendor_costs", "+fct_day_versions",
+        "--exclude-resource-type", "unit_test", "--indirect-selection", "cautious",
+    )  # fmt: skip
+    assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
+    (accepted,) = query(
+        "select billed_usd from core.fct_vendor_costs "
+        f"where vendor = 'openai' and cost_date = '{truncated}'"
+    )
+    versions = query(
+        "select status, row_count, cost_amount from core.fct_day_versions "
+        f"where table_name = 'costs' and archived_date = '{truncated}' and is_read"
+    )
+    assert versions == [("accepted", 1, accepted[0])], versions
+    assert accepted[0] < _world_openai_cost(env, truncated)
+    assert query("select count(*) from core.fct_day_versions where is_held") == [(0,)]
