@@ -138,3 +138,66 @@ def test_a_max_drop_outside_0_to_1_is_refused_naming_the_variable(
 def test_max_drop_defaults_to_a_fifth(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(settings.TOKENWORTH_ARCHIVE_MAX_DROP, raising=False)
     assert settings.archive_max_drop() == 0.2
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def info(self, msg: str, *args: Any) -> None:
+        self.lines.append(msg)
+
+    warning = error = info
+
+
+def test_a_drop_the_vendors_total_confirms_is_applied_one_it_does_not_is_held(
+    tmp_path: Path,
+) -> None:
+    from datetime import timedelta
+
+    from orchestration.defs.ingest import archive
+    from orchestration.defs.resources import WarehouseResource
+
+    warehouse = WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}", home=str(tmp_path))
+    spec = ArchivedTable(
+        "usage_events", "event_date", ("event_key",), "cursor", cost="charged_cents",
+        vendor_total="day_total_events",
+    )  # fmt: skip
+    day = date(2026, 10, 2)
+    log = _Log()
+
+    def night(n: int, keys: list[str], total: int) -> list[str]:
+        started = RUN + timedelta(days=n)
+        load_id = archive.new_load_id(started)
+        gate = Gate(spec=spec, source="cursor", load_id=load_id, started_at=started)
+        rows = [{"event_key": k, "event_date": day, "charged_cents": Decimal(2)} for k in keys]
+        rows = [{**row, "day_total_events": total} for row in rows]
+        hints = archived_per("event_date", ("event_key",))
+        resource = dlt.resource(gate.item(rows), name="usage_events", **hints)
+        warehouse.pipeline("cursor").run(resource).raise_on_failed_jobs()
+        return archive.record_versions(
+            warehouse, "cursor", "Cursor Admin", {"usage_events": gate}, load_id, [day], 0.2,
+            f"run{n}", log,
+        )  # fmt: skip
+
+    assert night(0, ["a", "b", "c", "d", "e"], 5) == []
+    # Two of five, and Cursor's own total says two: the vendor confirms the smaller day.
+    assert night(1, ["a", "b"], 2) == []
+    # One of two while Cursor says two: held, with one line that says what to do.
+    (held,) = night(2, ["a"], 2)
+    assert "usage_events 2026-10-02: held" in held
+    assert "tokenworth archive accept cursor 2026-10-02" in held
+    statuses = archive.status.query(
+        warehouse, archive.VERSIONS,
+        "select status, row_count, previous_row_count from {table} order by recorded_at",
+    )  # fmt: skip
+    assert statuses == [("applied", 5, 0), ("confirmed", 2, 5), ("held", 1, 2)]
+    # Every version is still stored.
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        stored = con.execute(
+            f"select {LOAD_ID}, count(*) from raw_cursor.usage_events group by 1 order by 1"
+        ).fetchall()
+    assert [n for _load, n in stored] == [5, 2, 1]
+    assert [h.day for h in archive.held_days(warehouse, "run2")] == [day]
+    assert [h.table_name for h in archive.accept(warehouse, "cursor", day, log)] == ["usage_events"]
+    assert archive.held_days(warehouse) == []
