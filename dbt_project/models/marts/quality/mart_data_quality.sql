@@ -310,8 +310,11 @@ archive_only_days as (
     from archive_days
 
     where
-        (archive_days.held_day_count + archive_days.duplicate_row_count
-        + archive_days.quarantined_row_count) > 0
+        (
+            archive_days.held_day_count
+            + archive_days.duplicate_row_count
+            + archive_days.quarantined_row_count
+        ) > 0
         and not exists (
             select 1
             from usage_days
