@@ -179,8 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tokenworth",
         description="What did our AI coding spend buy? The nightly pipeline and its sandbox.",
-        epilog="Exit codes of `run`: 0 everything loaded and built; 1 some input failed, the "
-        "warehouse was built from the rest; 2 bad configuration or command line (or another run "
+        epilog="Exit codes of `run`: 0 everything loaded and built; 1 some input failed (or a "
+        "vendor's answer was held back from the raw archive), the warehouse was built from the "
+        "rest; 2 bad configuration or command line (or another run "
         "holds TOKENWORTH_HOME); 3 the warehouse build failed.",
     )
     parser.add_argument(
