@@ -218,3 +218,57 @@ def test_wrong_answers_never_reach_the_marts(make_env: Any, tmp_path: Any) -> No
     assert versions == [("accepted", 1, accepted[0])], versions
     assert accepted[0] < _world_openai_cost(env, truncated)
     assert query("select count(*) from core.fct_day_versions where is_held") == [(0,)]
+
+
+@pytest.mark.postgres
+def test_the_archive_holds_and_skips_identical_answers_on_postgres(make_env: Any) -> None:
+    """The ledger's SQL (stats, EXCEPT, deletes, parameterised inserts) on PostgreSQL."""
+    import os
+    import uuid
+
+    url = os.environ.get("TOKENWORTH_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("TOKENWORTH_TEST_POSTGRES_URL is not set")
+    psycopg2 = pytest.importorskip("psycopg2")
+    name = f"tw_archive_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'create database "{name}"')
+    base = url.rsplit("/", 1)[0]
+    try:
+        env: Env = make_env(
+            reality="truncated_day",
+            overrides={**OPENAI_ONLY, "TOKENWORTH_WAREHOUSE_URL": f"{base}/{name}"},
+        )
+        days = hostile_days(env.world)
+        extra, day = days["extra"], days["truncated"]
+        env.run_ok(extra)
+        env.run_ok(extra)  # the same answer again
+        env.run_ok(day)
+        night2 = env.run(day + timedelta(days=1))  # the truncated day again, in part
+        assert night2.exit_code == 1 and len(night2.held) == 1, night2.held
+
+        def statuses(cur: Any, on: date) -> list[str]:
+            cur.execute(
+                "select status from raw_tokenworth.day_versions where table_name = 'costs' "
+                "and archived_day = %s order by recorded_at",
+                (on,),
+            )
+            return [r[0] for r in cur.fetchall()]
+
+        with psycopg2.connect(f"{base}/{name}") as con, con.cursor() as cur:
+            assert statuses(cur, extra) == ["applied", "unchanged"]
+            assert statuses(cur, day) == ["applied", "held"]
+            cur.execute(
+                "select count(distinct _tokenworth_load_id), count(*) from raw_openai.costs "
+                "where bucket_date = %s",
+                (extra,),
+            )
+            versions, rows = cur.fetchone()
+        # The identical answer is recorded, not stored again.
+        assert versions == 1 and rows > 0
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{name}" with (force)')
+        admin.close()

@@ -47,7 +47,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -610,8 +610,3 @@ def accept(warehouse: Any, source: str, day: date, log: Any) -> list[HeldDay]:
     if out:
         status.append_rows(warehouse, VERSIONS, VERSION_COLUMNS, out, log, strict=True)
     return accepted
-
-
-def describe(tables: Iterable[ArchivedTable]) -> list[str]:
-    """The archived tables, for messages."""
-    return [t.table for t in tables]

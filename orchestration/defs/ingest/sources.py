@@ -452,7 +452,10 @@ def run_source(
     request = SourceRequest(client=client, days=days, resource=resource, log=context.log, notes=run)
     try:
         dlt_source = source.build(request)
-        load_id, gates = archive.guard(dlt_source, source.name, source.archived, run.started_at)
+        # Only the tables this step materialises (a subset leaves the others' days alone).
+        selected = {key.path[-1] for key in context.selected_asset_keys}
+        archived = tuple(t for t in source.archived if t.table in selected)
+        load_id, gates = archive.guard(dlt_source, source.name, archived, run.started_at)
         yield from resources.dlt.run(
             context=context,
             dlt_source=dlt_source,
