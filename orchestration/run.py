@@ -145,9 +145,10 @@ def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
     """Mark ``tokenworth run`` jobs whose process died mid-run (kill -9, power cut) as failed.
 
     An in-process run that is killed never records its end, so Dagster would show it as
-    running forever and its partitions as in progress. The data needs no repair — loads replace
-    whole days, and dlt discards the dead run's pending package — so only the run's status is
-    corrected. Returns the ids of the runs marked failed.
+    running forever, its partitions as in progress and its slots in the warehouse pool as taken.
+    The data needs no repair — loads replace whole days, and dlt discards the dead run's pending
+    package — so only the run's status and slots are corrected. Returns the ids of the runs
+    marked failed.
     """
     host = socket.gethostname()
     orphaned = []
@@ -166,6 +167,11 @@ def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
             message=f"process {pid} on {host} ended without finishing this run (killed or "
             "crashed); a later `tokenworth run` re-loads its days",
         )
+        # Its steps' slots in the warehouse pool stay claimed until freed: the next run's
+        # warehouse steps would wait for them forever.
+        storage = instance.event_log_storage
+        if storage.supports_global_concurrency_limits:
+            storage.free_concurrency_slots_for_run(run.run_id)
         orphaned.append(run.run_id)
     return orphaned
 
@@ -267,6 +273,7 @@ def _run(
     extract_id, extract_events = _execute(defs, EXTRACT_JOB, first, last, groups, instance)
     summary = RunSummary(start=first, end=last, run_id=extract_id)
     _collect(summary, extract_events)
+    _collect_not_run(summary, defs, EXTRACT_JOB, groups, extract_events)
     warehouse = defs.resources["warehouse"].process_config_and_initialize()
     summary.sources = run_rows(warehouse, extract_id)
     summary.held = [held.message for held in held_days(warehouse, extract_id)]
@@ -360,6 +367,52 @@ def _execute(
         raise_on_error=False,
     ) as result:
         return result.run_id, list(result.all_events)
+
+
+def _collect_not_run(
+    summary: RunSummary,
+    defs: dg.Definitions,
+    job_name: str,
+    groups: tuple[str, ...] | None,
+    events: list[dg.DagsterEvent],
+) -> None:
+    """Assets Dagster did not start because an asset they read failed (git durability when
+    GitHub fails): Dagster only logs that, so name them as failures too — a source that silently
+    did not run would leave its tables a night behind with an exit code of 0."""
+    started = {e.step_key for e in events if e.event_type == dg.DagsterEventType.STEP_START}
+    if not started:
+        return
+    for event in events:
+        if event.event_type == dg.DagsterEventType.STEP_SKIPPED and event.step_key:
+            # Skipped because what it reads was skipped (git durability without GitHub).
+            summary.skipped.append(
+                f"{event.step_key.removeprefix('raw_')}: skipped — what it reads was not loaded"
+            )
+    failed = set(summary.failures)
+    graph = defs.resolve_asset_graph()
+    in_job = {node.name for node in defs.resolve_job_def(job_name).graph.nodes}
+    for definition in defs.assets or []:
+        if not isinstance(definition, dg.AssetsDefinition) or not definition.keys:
+            continue  # asset checks run with their asset
+        step = definition.node_def.name
+        if step not in in_job or step in started or step in failed:
+            continue
+        if groups and not any(graph.get(key).group_name in groups for key in definition.keys):
+            continue  # not selected
+        upstream = sorted(
+            {
+                graph.get(parent).assets_def.node_def.name
+                for key in definition.keys
+                for parent in graph.get(key).parent_keys
+                if graph.has(parent) and graph.get(parent).is_materializable
+            }
+            & failed
+        )
+        if upstream:
+            summary.failures[step] = (
+                f"not run: it reads {', '.join(upstream)}, which failed tonight; "
+                "it runs again with the next run"
+            )
 
 
 def _collect(summary: RunSummary, events: list[dg.DagsterEvent]) -> None:

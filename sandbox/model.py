@@ -22,7 +22,6 @@ from functools import cached_property
 
 from sandbox.reality import RealityOptions
 
-HORIZONS_DAYS = (7, 30, 90)
 # GitHub serves at most this many commits and files of one pull request (``totalCount`` and
 # ``changedFiles`` still count them all).
 MAX_PR_COMMITS = 250

@@ -6,13 +6,16 @@ lines, their survival at each horizon, and who reworked whose lines. Survival an
 computed here by replaying the default branch with the generator's line identities, independently
 of ``git blame``; the tests check that ``git blame`` on the written repositories agrees.
 
-Definitions follow ``METRICS.md``: an *effective* line is not blank, longer than 3 characters
+Definitions follow ``docs/metrics.md``: an *effective* line is not blank, longer than 3 characters
 after trimming (its bytes read as UTF-8, invalid bytes replaced, as git's text is), in a file not
 matched by the generated/vendored/lock-file patterns (the seed) and that git does not treat as
 binary; a submodule (gitlink) has no lines. The snapshot for a horizon is the last default-branch
 commit at or before ``merged_at + horizon``; rework counts a later PR's removal or change of an
-original PR's effective lines within ``REWORK_WINDOW_DAYS`` of the original's merge. A PR's lines
-are those of the default-branch commits it landed (one squash commit, or its rebased commits).
+original PR's effective lines within the rework window of the original's merge. The horizons and
+the window are the dbt vars ``durability_horizons_days`` and ``rework_window_days``, read from
+``dbt_project.yml`` as git durability reads them: the truth scores what the marts report. A PR's
+lines are those of the default-branch commits it landed (one squash commit, or its rebased
+commits).
 
 Worlds with real-world cases (``World.reality``) add what a correct warehouse must show for each:
 see :func:`reality_truth`. The tidy worlds' truth has exactly the fields it always had.
@@ -31,8 +34,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from orchestration.lib.project_vars import read_project_vars
 from sandbox.model import (
-    HORIZONS_DAYS,
     MAX_PR_COMMITS,
     MAX_PR_FILES,
     Line,
@@ -46,7 +49,6 @@ from sandbox.model import (
 PATTERNS_CSV = (
     Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "generated_file_patterns.csv"
 )
-REWORK_WINDOW_DAYS = 30
 _PR_SUFFIX = re.compile(r"\(#(\d+)\)$")
 
 
@@ -106,6 +108,8 @@ def durability(
     repo: Repository, patterns: list[str]
 ) -> tuple[dict[PrKey, int], dict[PrKey, list[Survival]], list[Rework]]:
     """Replay ``repo``'s default branch: effective lines added, survival, rework links."""
+    contract = read_project_vars()
+    rework_window = timedelta(days=contract.rework_window_days)
     merged = {
         (repo.full_name, pr.number): pr for pr in repo.pull_requests if pr.merge_commit is not None
     }
@@ -123,7 +127,7 @@ def durability(
     targets = sorted(
         (pr.merged_at + timedelta(days=h), key, h)
         for key, pr in merged.items()
-        for h in HORIZONS_DAYS
+        for h in contract.durability_horizons_days
         if pr.merged_at is not None
     )
     survival: dict[PrKey, list[Survival]] = {key: [] for key in merged}
@@ -160,7 +164,7 @@ def durability(
             present[origin] -= 1
             original = merged[origin]
             if key is not None and key != origin and original.merged_at is not None:
-                if commit.committed_at - original.merged_at <= timedelta(days=REWORK_WINDOW_DAYS):
+                if commit.committed_at - original.merged_at <= rework_window:
                     link = rework.get((origin, key))
                     if link is None:
                         later = merged[key]
@@ -315,7 +319,7 @@ def build_truth(world: World) -> dict:
 
 # ------------------------------------------------------------------------- real-world cases
 
-# Agent markers (METRICS.md, vendor-apis.md §6) as the truth names them.
+# Agent markers (docs/metrics.md) as the truth names them.
 TRAILER_MARKERS = (
     ("trailer:claude", "noreply@anthropic.com"),
     ("trailer:cursor", "cursoragent@cursor.com"),

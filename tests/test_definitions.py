@@ -162,3 +162,17 @@ def test_the_dagster_yaml_is_installed_into_a_new_dagster_home(tmp_path: Path) -
     (tmp_path / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
     install_dagster_yaml(tmp_path / "dagster")
     assert (tmp_path / "dagster" / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
+
+
+def test_the_dbt_window_rereads_every_day_a_source_reloads() -> None:
+    """A night reloads each source's lookback days; the incremental usage models must rebuild at
+    least those days (dbt var usage_lookback_days), or a revised day would stay stale in the
+    facts. The sources' lookbacks live in the registry, the window's in dbt_project.yml."""
+    from orchestration.defs.ingest.sources import SOURCES
+    from orchestration.lib.project_vars import read_project_vars
+
+    widest = max(SOURCES, key=lambda s: s.lookback_days)
+    assert read_project_vars().usage_lookback_days >= widest.lookback_days, (
+        f"dbt var usage_lookback_days must be at least {widest.name}'s lookback "
+        f"({widest.lookback_days} days)"
+    )

@@ -36,98 +36,100 @@ class _ApiResource(dg.ConfigurableResource):
     ``client(log, deadline=None)`` builds the source's :class:`HttpClient`; ``deadline`` is a
     ``time.monotonic()`` instant after which no request or wait starts (the run's time limit).
     A base URL that is not ``https://`` (``http://`` only on loopback) fails there, naming
-    ``BASE_URL_VARIABLE``.
+    ``BASE_URL_VARIABLE``. A subclass names its vendor and credential and says how the secret
+    is sent (``_auth``).
     """
 
+    VENDOR: ClassVar[str]
+    CREDENTIAL_VARIABLE: ClassVar[str]
     BASE_URL_VARIABLE: ClassVar[str]
+    GITHUB_RATE_LIMITS: ClassVar[bool] = False
 
     base_url: str
     timeout_seconds: float = 60.0
     max_attempts: int = 8
 
-    def _policy(self) -> RetryPolicy:
-        return RetryPolicy(max_attempts=self.max_attempts)
+    @property
+    def configured(self) -> bool:
+        return bool(self._secret_value())
+
+    def _secret_value(self) -> str | None:
+        raise NotImplementedError
+
+    def _auth(self, secret: str) -> dict[str, Any]:
+        """``HttpClient`` keyword arguments that carry ``secret`` (headers or auth)."""
+        raise NotImplementedError
+
+    def client(self, log: Log, deadline: float | None = None) -> HttpClient:
+        return HttpClient(
+            vendor=self.VENDOR,
+            credential_variable=self.CREDENTIAL_VARIABLE,
+            base_url=self.base_url,
+            timeout_seconds=self.timeout_seconds,
+            policy=RetryPolicy(max_attempts=self.max_attempts),
+            base_url_variable=self.BASE_URL_VARIABLE,
+            deadline=deadline,
+            github_rate_limits=self.GITHUB_RATE_LIMITS,
+            log=log,
+            **self._auth(self._secret_value() or ""),
+        )
 
 
 class AnthropicAdminResource(_ApiResource):
     """Anthropic Admin API (usage, cost, Claude Code analytics, users, API keys)."""
 
+    VENDOR = "Anthropic Admin"
+    CREDENTIAL_VARIABLE = settings.ANTHROPIC_ADMIN_API_KEY
     BASE_URL_VARIABLE = settings.TOKENWORTH_ANTHROPIC_BASE_URL
 
     api_key: str | None = None
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.api_key)
+    def _secret_value(self) -> str | None:
+        return self.api_key
 
-    def client(self, log: Log, deadline: float | None = None) -> HttpClient:
-        return HttpClient(
-            vendor="Anthropic Admin",
-            credential_variable=settings.ANTHROPIC_ADMIN_API_KEY,
-            base_url=self.base_url,
-            headers={"x-api-key": self.api_key or "", "anthropic-version": _ANTHROPIC_VERSION},
-            timeout_seconds=self.timeout_seconds,
-            policy=self._policy(),
-            base_url_variable=self.BASE_URL_VARIABLE,
-            deadline=deadline,
-            log=log,
-        )
+    def _auth(self, secret: str) -> dict[str, Any]:
+        return {"headers": {"x-api-key": secret, "anthropic-version": _ANTHROPIC_VERSION}}
 
 
 class OpenAIAdminResource(_ApiResource):
     """OpenAI Administration API (usage, costs, users)."""
 
+    VENDOR = "OpenAI Admin"
+    CREDENTIAL_VARIABLE = settings.OPENAI_ADMIN_API_KEY
     BASE_URL_VARIABLE = settings.TOKENWORTH_OPENAI_BASE_URL
 
     api_key: str | None = None
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.api_key)
+    def _secret_value(self) -> str | None:
+        return self.api_key
 
-    def client(self, log: Log, deadline: float | None = None) -> HttpClient:
-        return HttpClient(
-            vendor="OpenAI Admin",
-            credential_variable=settings.OPENAI_ADMIN_API_KEY,
-            base_url=self.base_url,
-            headers={"Authorization": f"Bearer {self.api_key or ''}"},
-            timeout_seconds=self.timeout_seconds,
-            policy=self._policy(),
-            base_url_variable=self.BASE_URL_VARIABLE,
-            deadline=deadline,
-            log=log,
-        )
+    def _auth(self, secret: str) -> dict[str, Any]:
+        return {"headers": {"Authorization": f"Bearer {secret}"}}
 
 
 class CursorAdminResource(_ApiResource):
     """Cursor Admin API: HTTP Basic auth with the key as user name and an empty password."""
 
+    VENDOR = "Cursor Admin"
+    CREDENTIAL_VARIABLE = settings.CURSOR_ADMIN_API_KEY
     BASE_URL_VARIABLE = settings.TOKENWORTH_CURSOR_BASE_URL
 
     api_key: str | None = None
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.api_key)
+    def _secret_value(self) -> str | None:
+        return self.api_key
 
-    def client(self, log: Log, deadline: float | None = None) -> HttpClient:
-        return HttpClient(
-            vendor="Cursor Admin",
-            credential_variable=settings.CURSOR_ADMIN_API_KEY,
-            base_url=self.base_url,
-            auth=(self.api_key or "", ""),
-            timeout_seconds=self.timeout_seconds,
-            policy=self._policy(),
-            base_url_variable=self.BASE_URL_VARIABLE,
-            deadline=deadline,
-            log=log,
-        )
+    def _auth(self, secret: str) -> dict[str, Any]:
+        return {"auth": (secret, "")}
 
 
 class GitHubResource(_ApiResource):
     """GitHub REST + GraphQL (pull requests, Copilot) and the git clone URL template."""
 
+    VENDOR = "GitHub"
+    CREDENTIAL_VARIABLE = settings.GITHUB_TOKEN
     BASE_URL_VARIABLE = settings.TOKENWORTH_GITHUB_API_URL
+    GITHUB_RATE_LIMITS = True
 
     token: str | None = None
     org: str = ""
@@ -137,30 +139,20 @@ class GitHubResource(_ApiResource):
     pr_page_size: int = 50
 
     @property
-    def configured(self) -> bool:
-        return bool(self.token)
-
-    @property
     def repo_list(self) -> list[str]:
         return [r.strip() for r in self.repos.split(",") if r.strip()]
 
-    def client(self, log: Log, deadline: float | None = None) -> HttpClient:
-        return HttpClient(
-            vendor="GitHub",
-            credential_variable=settings.GITHUB_TOKEN,
-            base_url=self.base_url,
-            headers={
-                "Authorization": f"Bearer {self.token or ''}",
+    def _secret_value(self) -> str | None:
+        return self.token
+
+    def _auth(self, secret: str) -> dict[str, Any]:
+        return {
+            "headers": {
+                "Authorization": f"Bearer {secret}",
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": _GITHUB_API_VERSION,
-            },
-            timeout_seconds=self.timeout_seconds,
-            policy=self._policy(),
-            base_url_variable=self.BASE_URL_VARIABLE,
-            deadline=deadline,
-            github_rate_limits=True,
-            log=log,
-        )
+            }
+        }
 
 
 class OtelFilesResource(dg.ConfigurableResource):

@@ -179,6 +179,10 @@ class DurabilityStats:
     blame_failures: list[str] = field(default_factory=list)
     unresolved_dead_lines: int = 0  # dead by forward blame, alive by reverse blame (rare)
     files_read_from_blobs: int = 0  # a PR's lines in a file found without a merge-time blame
+    # Files of merged PRs left out of blame, by why: "binary" (git's numstat shows "-": images,
+    # other binaries) and "excluded" (generated, vendored, lock files, minified bundles, by the
+    # seed's patterns). Submodules (gitlinks) have no lines and never reach the diff.
+    files_skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_blame_invocations(self) -> int:
@@ -553,11 +557,13 @@ def _pr_files(
     git: Git, base: str | None, merge: str, excluder: PathExcluder
 ) -> tuple[list[str], bool]:
     """Text, non-excluded files the PR added lines to, by their path at the merge commit, and
-    whether the PR renamed any file."""
+    whether the PR renamed any file. Binary and excluded files are counted in
+    ``git.stats.files_skipped``; a submodule's gitlink is no file to blame (it is left out)."""
+    options = ["--numstat", "-z", "-M", "--ignore-submodules=all"]
     if base is None:  # root commit: diff against the empty tree
-        args = ["diff-tree", "--root", "--no-commit-id", "-r", "--numstat", "-z", "-M", merge]
+        args = ["diff-tree", "--root", "--no-commit-id", "-r", *options, merge]
     else:
-        args = ["diff", "--numstat", "-z", "-M", base, merge, "--"]
+        args = ["diff", *options, base, merge, "--"]
     out = git.run(args)
     git.stats.other_git_invocations += 1
     tokens = out.split(b"\x00")
@@ -574,9 +580,18 @@ def _pr_files(
             i += 3
         name = _decode_path(path)
         # "-" marks binary files; 0 means nothing of the PR's can be in the file.
-        if added not in (b"-", b"0") and not excluder.excluded(name):
-            files.append(name)
+        if added == b"-":
+            _count(git.stats.files_skipped, "binary")
+        elif added != b"0":
+            if excluder.excluded(name):
+                _count(git.stats.files_skipped, "excluded")
+            else:
+                files.append(name)
     return files, renamed
+
+
+def _count(counts: dict[str, int], key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
 
 
 class BlobReader:

@@ -12,10 +12,10 @@ from html import escape
 from importlib.resources import files
 from pathlib import Path
 
+from orchestration.lib.project_vars import ProjectVarsError, read_project_vars
 from orchestration.lib.warehouse import parse_warehouse_url, warehouse_from_env
 from orchestration.report.charts import Chart, ReportData, collect
 from orchestration.report.marts import ReportDataError, open_reader
-from orchestration.report.project_vars import ProjectVarsError, read_project_vars
 
 __all__ = ["ReportDataError", "render_html", "write_report"]
 

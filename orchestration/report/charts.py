@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from orchestration.lib.project_vars import ProjectVars
 from orchestration.report import marts
 from orchestration.report.marts import MartReader, Row
-from orchestration.report.project_vars import ProjectVars
 
 # Okabe-Ito colours (distinguishable with colour-blindness), fixed per platform across charts.
 PLATFORM_COLOURS = {

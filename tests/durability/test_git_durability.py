@@ -122,8 +122,30 @@ def test_blank_short_excluded_and_binary_lines_are_not_effective(repo: RepoBuild
     result = run(repo, [pr1], horizons=(7,))
     # "x = 1", "pass" and "return x" are longer than 3 characters after trimming.
     assert survival(result) == {(1, 7): (3, 3)}
-    # The binary file and the excluded ones are never blamed.
+    # The binary file and the excluded ones are never blamed; each is counted as left out.
     assert result.stats.blame_invocations == 1
+    assert result.stats.files_skipped == {"binary": 1, "excluded": 4}
+
+
+def test_submodule_lfs_pointer_and_latin1_text_are_measured_without_a_blame_failure(
+    repo: RepoBuilder,
+) -> None:
+    """A submodule (gitlink) has no lines to blame, and is no failure; an LFS pointer and
+    text that is not UTF-8 are text to git: their lines count like any other."""
+    repo.commit("base", day(0), {"app.py": lines(*BASE)})
+    repo.write({"app.py": lines(*BASE, "use_protos()"),
+                "design/mockup.psd": lines("version https://git-lfs.github.com/spec/v1",
+                                           "oid sha256:" + "ab" * 32, "size 4096"),
+                "notes-fr.txt": "Étape 1 : vérifier\n".encode("latin-1")})  # fmt: skip
+    protos = repo.head()  # any commit id: a gitlink names a commit of another repository
+    repo.git("update-index", "--add", "--cacheinfo", f"160000,{protos},libs/protos")
+    oid = repo.commit("chore: protos as a submodule (#1)", day(1), {})
+    pr1 = MergedPullRequest("acme/app", 1, day(1), oid, (), "chore: protos", "feat-1")
+    result = run(repo, [pr1], horizons=(7,))
+    assert result.stats.blame_failures == []
+    # use_protos(), the pointer's three lines, the Latin-1 line.
+    assert survival(result) == {(1, 7): (5, 5)}
+    assert result.stats.files_skipped == {}
 
 
 def test_seed_patterns() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,8 +75,8 @@ SEEDS = sorted({seed.removesuffix(".csv") for seed, *_ in BROKEN_ROWS})
 
 
 @pytest.fixture(scope="module")
-def broken_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
-    """``dbt build --select <seed>+`` for every broken seed, on a copy of the project."""
+def broken_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project with every broken seed row of BROKEN_ROWS."""
     work = tmp_path_factory.mktemp("broken_seeds")
     project = work / "project"
     project.mkdir()
@@ -86,7 +87,14 @@ def broken_build(tmp_path_factory: pytest.TempPathFactory) -> subprocess.Complet
         text = path.read_text()
         assert text.count(line) == 1, f"{seed} no longer has exactly one line {line!r}"
         path.write_text(text.replace(line, broken))
-    dbt = dbt_runner(work / "empty.duckdb", work, project_dir=project)
+    return project
+
+
+@pytest.fixture(scope="module")
+def broken_build(broken_project: Path) -> subprocess.CompletedProcess[str]:
+    """``dbt build --select <seed>+`` for every broken seed, on the broken copy."""
+    work = broken_project.parent
+    dbt = dbt_runner(work / "empty.duckdb", work, project_dir=broken_project)
     return dbt("build", "--select", *(f"{seed}+" for seed in SEEDS))
 
 
@@ -112,6 +120,39 @@ def test_broken_seed_fails_its_test_and_stops_downstream_models(
     assert "SKIP relation core.fct_ai_usage" in out
     assert "SKIP relation intermediate.int_pull_requests_work_typed" in out
     assert "OK created" not in out
+
+
+def test_a_failed_build_names_the_failing_test_and_its_first_rows(
+    broken_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run summary of a failed build (what `tokenworth run` prints) names each failing
+    test with its failing rows, read from the warehouse — not only "dbt exit code 1"."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.transform.assets import failed_build_summary
+    from orchestration.lib.warehouse import parse_warehouse_url
+
+    warehouse = parse_warehouse_url(f"duckdb:///{tmp_path / 'broken.duckdb'}")
+    for name, value in warehouse.dbt_env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    dbt = DbtCliResource(
+        project_dir=str(broken_project),
+        profiles_dir=str(broken_project / "dbt_project"),
+        dbt_executable=str(Path(sys.executable).parent / "dbt"),
+    )
+    invocation = dbt.cli(["build", "--select", "seat_prices+"], raise_on_error=False).wait()
+    assert not invocation.is_successful()
+
+    summary = failed_build_summary(invocation, warehouse)
+
+    lines = summary.splitlines()
+    assert lines[0].startswith("dbt build failed: 1 node(s) failed, "), summary
+    assert int(lines[0].split(", ")[1].split()[0]) > 0, summary  # models skipped after it
+    assert lines[1] == "- test valid_seed_rows_seat_prices: 1 failing row(s)", summary
+    # The failing row itself, as the test's query returns it.
+    assert "usd_per_seat_month is empty" in lines[2] and "cursor" in lines[2], summary
 
 
 ROSTER_HEADER = "person_id,name,team,emails,github_logins\n"

@@ -20,12 +20,12 @@ import duckdb
 import pytest
 import yaml
 
-from orchestration.report import charts, render_html, write_report
-from orchestration.report.project_vars import (
+from orchestration.lib.project_vars import (
     DBT_PROJECT_FILE,
     ProjectVarsError,
     read_project_vars,
 )
+from orchestration.report import charts, render_html, write_report
 from tests.report.browser import Node, Page, render, screenshot, table, values
 from tests.report.png import read_png
 from tests.warehouse.fixtures import Warehouse
@@ -443,21 +443,27 @@ def test_review_cost_assumption_is_stated_from_the_dbt_project(page: Page) -> No
 
 def test_project_vars_are_read_not_hard_coded(tmp_path: Path) -> None:
     project = tmp_path / "dbt_project.yml"
-    project.write_text(
+    settings = (
         "vars:\n  review_minutes_per_review: 25\n  review_minutes_per_comment: 4.5\n"
         "  reviewer_hourly_usd: 120\n  min_cohort_size: 7\n  durable_survival_threshold: 0.8\n"
-        "  rework_window_days: 21\n"
+        "  rework_window_days: 21\n  usage_lookback_days: 5\n"
     )
+    project.write_text(settings + "  durability_horizons_days: [60, 14]\n")
     read = read_project_vars(project)
-    assert (read.min_cohort_size, read.durable_survival_threshold, read.rework_window_days) == (
-        7,
-        0.8,
-        21,
-    )
+    assert (
+        read.min_cohort_size,
+        read.durable_survival_threshold,
+        read.rework_window_days,
+        read.durability_horizons_days,
+        read.usage_lookback_days,
+    ) == (7, 0.8, 21, (14, 60), 5)
     assert read.review_cost_assumption().startswith(
         "Review cost assumes 25 minutes per review × reviews + 4.5 minutes per review comment "
         "× comments, at $120 an hour"
     )
+    project.write_text(settings + "  durability_horizons_days: 30\n")
+    with pytest.raises(ProjectVarsError, match=r"durability_horizons_days .* list of positive"):
+        read_project_vars(project)
     project.write_text("vars:\n  review_minutes_per_review: twenty\n")
     with pytest.raises(ProjectVarsError, match=r"review_minutes_per_review .* not a number"):
         read_project_vars(project)

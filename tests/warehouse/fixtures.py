@@ -10,7 +10,7 @@ own target and log paths, so a test never races another dbt process on the repos
 ``built_warehouse`` is a copy of that raw warehouse after a full ``dbt build`` (every model and
 test). ``roster_warehouse`` is another, built with a roster that also lists the personal vendor
 addresses some people use (the sandbox's roster lists work emails only): what attribution,
-spend classes and cost per accepted outcome are scored on (METRICS.md "How accuracy is
+spend classes and cost per accepted outcome are scored on (docs/metrics.md "How accuracy is
 scored"). Tests that change a warehouse copy ``built_warehouse.path`` (or ``tiny_raw.path``)
 first and run dbt on the copy with :func:`dbt_runner`. The extraction runs once per test session.
 """
@@ -351,3 +351,25 @@ def unassigned_warehouse(
 ) -> Warehouse:
     """``unassigned_raw`` after a full ``dbt build`` (every model and test); read it only."""
     return _build_once(tmp_path_factory, "unassigned_dbt", unassigned_raw)
+
+
+# GitHub as it really is (issue 22 §3), every case of the sandbox's.
+GITHUB_CASES = (
+    "ghosts,forks,bots,oversized_prs,force_pushes,rebase_merges,repo_lifecycle,"
+    "unfetchable_refs,odd_files"
+)
+
+
+@pytest.fixture(scope="session")
+def github_raw(tmp_path_factory: pytest.TempPathFactory) -> RawWarehouse:
+    """The tiny sandbox with every GitHub case (GITHUB_CASES), extracted as of the world's last
+    day into a fresh warehouse (no dbt); once per session."""
+    return _raw_once(tmp_path_factory, "github_raw", RealityOptions.parse(GITHUB_CASES))
+
+
+@pytest.fixture(scope="session")
+def github_warehouse(
+    github_raw: RawWarehouse, tmp_path_factory: pytest.TempPathFactory
+) -> Warehouse:
+    """``github_raw`` after a full ``dbt build`` (every model and test); read it only."""
+    return _build_once(tmp_path_factory, "github_dbt", github_raw)

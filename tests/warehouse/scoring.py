@@ -1,6 +1,6 @@
 """Scoring the warehouse against the sandbox's truth: attribution, classification, marts.
 
-METRICS.md "How accuracy is scored": scores are taken at the grain the data has, on a warehouse
+docs/metrics.md "How accuracy is scored": scores are taken at the grain the data has, on a warehouse
 whose roster lists every person's vendor addresses (``roster_warehouse``), as a deployment that
 keeps its roster would; the unresolved share is reported on its own.
 
@@ -135,7 +135,7 @@ def per_user_day_majority(
 
     A user-day's true class is the cost-weighted majority of the intents of the truth sessions it
     holds (ties: the class listed first in ``CLASSES``): the vendor reports one record for the
-    day, so no warehouse can split it by intent (METRICS.md "How accuracy is scored").
+    day, so no warehouse can split it by intent (docs/metrics.md "How accuracy is scored").
     """
     user_days = {
         sid
@@ -216,7 +216,7 @@ def marts_snapshot(wh: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
 def truth_accepted_outcomes_by_platform(truth: dict[str, Any]) -> dict[str, Decimal]:
     """Accepted PRs of the truth per platform, each split by the platforms' cost shares.
 
-    METRICS.md: accepted = merged and not reverted within ``revert_window_days`` (14); a PR is
+    docs/metrics.md: accepted = merged and not reverted within ``revert_window_days`` (14); a PR is
     one outcome, split across the platforms whose sessions built it by their share of its AI
     cost. Here the sessions are the truth's own (``session.pr``), not the warehouse's links.
     """

@@ -1,6 +1,6 @@
 """Attribution and spend classification against the tiny sandbox's truth (cost-weighted).
 
-As METRICS.md "How accuracy is scored" says: attribution is scored on ``roster_warehouse``,
+As docs/metrics.md "How accuracy is scored" says: attribution is scored on ``roster_warehouse``,
 whose roster lists every person's vendor addresses (a deployment that keeps its roster), and the
 unresolved share of the sandbox's own roster (work emails only) is reported on its own; spend
 classes are scored at the grain the data has (a user-day's true class is its cost-weighted

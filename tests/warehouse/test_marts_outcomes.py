@@ -118,7 +118,7 @@ def _cost_per_accepted_outcome(
 ) -> tuple[Decimal | None, Decimal | None]:
     """(mart, truth) cost per accepted outcome of ``platform`` over every month.
 
-    Both sides use METRICS.md's definition: platform total spend (usage + seats) ÷ accepted
+    Both sides use docs/metrics.md's definition: platform total spend (usage + seats) ÷ accepted
     outcomes, a PR counted once and split across platforms by cost share. The truth side takes
     usage cost and the PR each session built from truth.json; seat cost is not estimated (seat
     lists × the seat-price seed, checked in test_usage_truth), so it is the warehouse's.
@@ -140,7 +140,7 @@ def _cost_per_accepted_outcome(
 
 
 # Cost per accepted outcome is scored with a roster that lists every person's vendor addresses
-# (METRICS.md "How accuracy is scored"): roster_warehouse.
+# (docs/metrics.md "How accuracy is scored"): roster_warehouse.
 @pytest.mark.parametrize("platform", ["copilot", "cursor", "openai_api"])
 def test_cost_per_accepted_outcome_is_within_5_percent_of_truth(
     roster_warehouse: Warehouse, platform: str

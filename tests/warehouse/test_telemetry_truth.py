@@ -195,7 +195,7 @@ def test_without_telemetry_the_existing_figures_hold(without_telemetry: Warehous
 def test_every_claude_code_accepted_outcome_is_found_with_telemetry(
     roster_warehouse: Warehouse,
 ) -> None:
-    # Scored as METRICS.md says (a roster listing every vendor address): with the agents' own
+    # Scored as docs/metrics.md says (a roster listing every vendor address): with the agents' own
     # sessions and the commit hook, each of Claude Code's accepted PRs is found
     # (test_marts_outcomes.py holds cost per accepted outcome within 5%).
     ((outcomes,),) = roster_warehouse.query(

@@ -4,7 +4,7 @@
     and dev_window_end_at): it starts before the window ends, and ends after it starts. A
     user-day session (session_grain `user_day`: the vendor reports a day, not its hours) is
     placed by its day: it counts when its day is on or after the day holding the window's start
-    (METRICS.md's day-grain lead), whatever hour of that day the start falls on.
+    (docs/metrics.md's day-grain lead), whatever hour of that day the start falls on.
 -#}
 {% macro overlaps_dev_window(session, window) -%}
     {{ session }}.started_at <= {{ window }}.dev_window_end_at

@@ -1,5 +1,5 @@
 {#-
-    Reviewer minutes a pull request cost (METRICS.md "Review cost"): an explicit assumption of
+    Reviewer minutes a pull request cost (docs/metrics.md "Review cost"): an explicit assumption of
     `review_minutes_per_review` per review and `review_minutes_per_comment` per review comment.
     Minutes stay exact; callers price them (× reviewer_hourly_usd ÷ 60) after summing.
 -#}

@@ -156,8 +156,10 @@ def failed_build_summary(invocation: DbtCliInvocation, target: Warehouse) -> str
             lines.append(f"- test {name}: {result.get('failures')} failing row(s)")
             lines += [f"    {row}" for row in _first_rows(target, result.get("compiled_code"))]
         else:
-            message = (result.get("message") or "").strip().splitlines()
+            message = [m.strip() for m in (result.get("message") or "").splitlines() if m.strip()]
             lines.append(f"- {kind} {name}: {message[0] if message else result['status']}")
+            # The database's own words come next ("type "double" does not exist", the line).
+            lines += [f"    {m}" for m in message[1:3] if not m.startswith("compiled code at")]
     if len(failed) > _FAILURES_SHOWN:
         lines.append(f"- … and {len(failed) - _FAILURES_SHOWN} more (see run_results.json)")
     return redact("\n".join(lines))

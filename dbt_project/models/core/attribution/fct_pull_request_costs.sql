@@ -1,6 +1,6 @@
 -- One row per pull request: its AI cost (the session spend attributed to it), its review cost,
 -- its repair cost (the AI and review cost of later PRs that reworked its lines, times the share
--- of their changed lines that touched this PR's lines), the rework-adjusted cost (METRICS.md
+-- of their changed lines that touched this PR's lines), the rework-adjusted cost (docs/metrics.md
 -- "Repair cost", "Rework-adjusted cost") and the platform with the most AI cost on it. Computed
 -- once here for every PR: mart_rework_adjusted_cost shows the accepted ones, and the efficiency
 -- marts add accepted PRs' review and repair cost (fct_platform_work_type_months).
@@ -71,7 +71,7 @@ primary_platform as (
 
 costed as (
 
-    -- Review cost: an explicit, documented assumption (METRICS.md "Review cost").
+    -- Review cost: an explicit, documented assumption (docs/metrics.md "Review cost").
     select
         pull_requests.pull_request_id,
         coalesce(ai_cost.ai_cost_usd, 0) as ai_cost_usd,

@@ -1,4 +1,4 @@
--- One row per (AI session, pull request) the session is attributed to (METRICS.md
+-- One row per (AI session, pull request) the session is attributed to (docs/metrics.md
 -- `fct_session_pr_links`). Candidates come from four rules — `session_trailer` (exact: a commit
 -- of the PR carries the session's own id, written by tokenworth's prepare-commit-msg hook),
 -- `branch` (high), `marker_window` (medium), `time_window` (low; for a telemetry session that
@@ -12,7 +12,7 @@
 --
 -- The two inferred rules (marker_window, time_window) only link sessions that tried to write
 -- code: a session whose vendor reports code signals (lines added, edits accepted or rejected)
--- and reports none is questions, planning or reading code — METRICS.md's `exploratory` — and a
+-- and reports none is questions, planning or reading code — docs/metrics.md's `exploratory` — and a
 -- time overlap with a PR is no evidence that it built that PR. Sessions whose vendor reports no
 -- code signals at all (the Anthropic and OpenAI APIs) keep the rules as written.
 --
@@ -20,7 +20,7 @@
 -- after it starts. A user-day session (no telemetry: the vendor reports a day, not its hours)
 -- is placed by its day: it overlaps when its day is on or after the day holding the window's
 -- start (`dev_window_lead_hours` before the first commit), not when midnight happens to fall
--- inside the lead (METRICS.md: the day-grain lead; macro `overlaps_dev_window`).
+-- inside the lead (docs/metrics.md: the day-grain lead; macro `overlaps_dev_window`).
 
 with
 
@@ -62,7 +62,7 @@ linkable_sessions as (
         (lines_added is null and edits_accepted is null and edits_rejected is null)
         or coalesce(lines_added, 0) > 0
         or coalesce(edits_accepted, 0) > 0
-        -- Rejected edits are attempts at code (METRICS.md's retry), not questions.
+        -- Rejected edits are attempts at code (docs/metrics.md's retry), not questions.
         or coalesce(edits_rejected, 0) > 0
 
 ),
@@ -363,7 +363,7 @@ shares as (
         pull_request_id,
         commits_during_session,
         first_commit_during_session_at,
-        -- METRICS.md: in proportion to (commits during the session + 1), equally if none. The
+        -- docs/metrics.md: in proportion to (commits during the session + 1), equally if none. The
         -- +1 is the var `attribution_commit_smoothing` (default 1, the contract); with 0 a PR
         -- without commits in the session gets nothing when another PR has some (measured on
         -- the tiny sandbox: more accurate, see the attribution tests' report).

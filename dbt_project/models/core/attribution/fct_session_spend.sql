@@ -1,6 +1,6 @@
 -- One row per spend fragment of an AI session: one per linked pull request (the session's cost
 -- times the link weight), or a single `unattributed` fragment for a session with no link. Every
--- dollar of every session is in exactly one fragment and one `spend_class` (METRICS.md
+-- dollar of every session is in exactly one fragment and one `spend_class` (docs/metrics.md
 -- "spend classification"); the singular test `assert_session_spend_conserves_cost` checks
 -- Σ spend_usd = Σ fct_ai_sessions.cost_usd.
 

@@ -1,5 +1,5 @@
 -- One row per platform and month with AI usage or seat cost: the platform's total spend (usage,
--- dated by session, plus seat cost, by day: METRICS.md "total spend") and its tokens. Both
+-- dated by session, plus seat cost, by day: docs/metrics.md "total spend") and its tokens. Both
 -- efficiency marts read the month's total spend from here: mart_platform_efficiency shows it,
 -- mart_platform_work_type_efficiency allocates it over work types.
 

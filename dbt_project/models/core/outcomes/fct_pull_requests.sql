@@ -1,4 +1,4 @@
--- One row per pull request (METRICS.md `fct_pull_requests`): who and what, review and merge
+-- One row per pull request (docs/metrics.md `fct_pull_requests`): who and what, review and merge
 -- times, size, reverts, acceptance, agent markers, and the AI platforms involved (from markers
 -- and from attributed sessions).
 
@@ -92,12 +92,17 @@ final as (
         pull_requests.pull_request_id,
         pull_requests.pull_request_key,
         pull_requests.repo,
+        pull_requests.repository_id,
         pull_requests.pr_number,
         pull_requests.title,
         pull_requests.pull_request_url,
         pull_requests.person_id,
         pull_requests.author_login,
         pull_requests.is_bot_author,
+        pull_requests.is_ghost_author,
+        pull_requests.is_cross_repository,
+        pull_requests.head_repository,
+        pull_requests.is_truncated_by_github,
         pull_requests.is_agent_authored,
         pull_requests.agent_starter_person_id,
         pull_requests.head_ref_name,

@@ -11,7 +11,7 @@
     unresolved person of its own, `unresolved:<platform>:<anchor>`, so its usage is kept and
     counted, never dropped. Without a roster, an email anchor is a (resolved) person by itself.
 
-    Not every identity is a person's (METRICS.md `dim_people`, usage no person owns):
+    Not every identity is a person's (docs/metrics.md `dim_people`, usage no person owns):
     * an API key that leads to no user (a service account's key, a key whose creator left, a
       key the key list does not show) is nobody's identity: it is left out here, and the usage
       layer (int_usage_records_priced) states its owner `unassigned:<platform>:key:<key>`;

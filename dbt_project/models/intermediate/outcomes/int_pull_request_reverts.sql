@@ -4,10 +4,10 @@
 {{ config(materialized='table') }}
 
 -- One row per (reverted pull request, reverting pull request), with the rule(s) that tied them
--- (METRICS.md "Reverts"): a commit of the reverting PR says `This reverts commit <sha>` naming a
--- commit of the reverted PR (its branch commits or its merge commit); the reverting PR's head
--- branch is `revert-<number>-…`; or its title is `Revert "<title>"`. Both PRs are in the same
--- repository.
+-- ("Reverts" in docs/metrics.md): a commit of the reverting PR says `This reverts commit <sha>`
+-- naming a commit of the reverted PR (its branch commits or its merge commit); the reverting PR's
+-- head branch is `revert-<number>-…`; or its title is `Revert "<title>"`. Both PRs are in the
+-- same repository.
 
 with
 

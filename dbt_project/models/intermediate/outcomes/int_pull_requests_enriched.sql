@@ -249,6 +249,7 @@ joined as (
         pull_requests.pull_request_id,
         pull_requests.pull_request_key,
         pull_requests.repo,
+        pull_requests.repository_id,
         pull_requests.pr_number,
         pull_requests.title,
         pull_requests.pull_request_url,
@@ -256,6 +257,10 @@ joined as (
         pull_requests.is_draft,
         pull_requests.author_login,
         pull_requests.is_bot_author,
+        pull_requests.is_ghost_author,
+        pull_requests.is_cross_repository,
+        pull_requests.head_repository,
+        pull_requests.is_truncated_by_github,
         humans.is_agent_authored,
         humans.person_id,
         humans.agent_starter_person_id,
@@ -277,9 +282,25 @@ joined as (
         commit_stats.last_commit_at,
         pull_requests.additions,
         pull_requests.deletions,
-        coalesce(file_stats.file_count, pull_requests.changed_files, 0) as file_count,
+        -- Past GitHub's caps the loaded files and commits are the first 3,000 / 250: the counts
+        -- are GitHub's totals then (is_truncated_by_github says so), never the served rows.
+        case
+            when pull_requests.is_truncated_by_github
+                then greatest(
+                    coalesce(file_stats.file_count, 0),
+                    coalesce(pull_requests.files_total_count, pull_requests.changed_files, 0)
+                )
+            else coalesce(file_stats.file_count, pull_requests.changed_files, 0)
+        end as file_count,
         effective_lines.effective_lines_added,
-        coalesce(commit_stats.commit_count, 0) as commit_count,
+        case
+            when pull_requests.is_truncated_by_github
+                then greatest(
+                    coalesce(commit_stats.commit_count, 0),
+                    coalesce(pull_requests.commit_count, 0)
+                )
+            else coalesce(commit_stats.commit_count, 0)
+        end as commit_count,
         coalesce(review_stats.review_count, 0) as review_count,
         coalesce(review_stats.review_rounds, 0) as review_rounds,
         coalesce(review_stats.approval_count, 0) as approval_count,
@@ -351,8 +372,8 @@ final as (
         {{ hours_between('joined.ready_at', 'joined.first_reviewed_at') }}
             as hours_to_first_review,
         {{ hours_between('joined.created_at', 'joined.merged_at') }} as hours_to_merge,
-        -- Development window (METRICS.md): from `dev_window_lead_hours` before the first commit
-        -- (the creation time when the PR has no commits) to the merge or close; open PRs are
+        -- Development window (docs/metrics.md): from `dev_window_lead_hours` before the first
+        -- commit (the creation time when the PR has no commits) to the merge or close; open PRs are
         -- still in development, so their window is open-ended (null end).
         {{ dbt.dateadd(
             'hour', -1 * var('dev_window_lead_hours'),

@@ -5,7 +5,9 @@
 -- One row per pull request with the person behind it: the PR author's GitHub login resolved
 -- through `int_identities`; for PRs opened by an agent's bot account (e.g. the Copilot coding
 -- agent) the human who started the agent, found in the `Co-authored-by:` trailer the agent
--- writes on its commits (by email or by GitHub login).
+-- writes on its commits (by email or by GitHub login); for PRs of a deleted account (GitHub's
+-- "ghost", `author: null`) the person whose email authored most of the PR's commits (git keeps
+-- the name and email a deleted account committed with).
 
 with
 
@@ -94,6 +96,34 @@ trailer_people as (
 
 ),
 
+ghost_commit_people as (
+
+    select
+        commits.pull_request_id,
+        identities.person_id,
+        row_number() over (
+            partition by commits.pull_request_id
+            order by count(*) desc, identities.person_id asc
+        ) as commit_rank
+
+    from commits
+
+    inner join pull_requests
+        on commits.pull_request_id = pull_requests.pull_request_id
+
+    inner join identities
+        on
+            identities.identity_type = 'email'
+            and commits.author_email = identities.identity_value
+
+    where pull_requests.is_ghost_author
+
+    group by
+        commits.pull_request_id,
+        identities.person_id
+
+),
+
 agent_starters as (
 
     select
@@ -115,8 +145,11 @@ final as (
         bot_authored.pull_request_id is not null as is_agent_authored,
         author_people.author_person_id as author_login_person_id,
         agent_starters.agent_starter_person_id,
+        ghost_commit_people.person_id as ghost_commit_person_id,
         coalesce(
-            author_people.author_person_id, agent_starters.agent_starter_person_id
+            author_people.author_person_id,
+            agent_starters.agent_starter_person_id,
+            ghost_commit_people.person_id
         ) as person_id
 
     from pull_requests
@@ -131,6 +164,11 @@ final as (
         on
             pull_requests.pull_request_id = agent_starters.pull_request_id
             and agent_starters.starter_rank = 1
+
+    left join ghost_commit_people
+        on
+            pull_requests.pull_request_id = ghost_commit_people.pull_request_id
+            and ghost_commit_people.commit_rank = 1
 
 )
 

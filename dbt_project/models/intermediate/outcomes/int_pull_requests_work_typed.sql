@@ -1,6 +1,6 @@
--- One row per pull request with its work type (METRICS.md `work_type`): the conventional-commit
--- prefix of the title, else a label, else the head branch prefix, else `other`; rules in the seed
--- `work_type_rules`, the lowest priority winning within a source.
+-- One row per pull request with its work type (`work_type` in docs/metrics.md): the
+-- conventional-commit prefix of the title, else a label, else the head branch prefix, else
+-- `other`; rules in the seed `work_type_rules`, the lowest priority winning within a source.
 
 with
 

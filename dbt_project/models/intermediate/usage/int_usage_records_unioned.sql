@@ -6,7 +6,7 @@
     Agent telemetry's requests (`usage_source = 'telemetry'`) are here beside the vendor reports
     that cover the same spend: int_usage_records_reconciled keeps each token once.
 
-    Usage no person may own (METRICS.md `dim_people`) carries the owner it falls to when its
+    Usage no person may own (docs/metrics.md `dim_people`) carries the owner it falls to when its
     identity leads to no person (int_usage_records_priced decides): `unassigned_owner_kind` and
     `unassigned_owner_id`, as the vendor names them (ids keep their case), and why
     (`unassigned_kind`):

@@ -1,5 +1,5 @@
 -- One row per platform, month and work type: mart_platform_efficiency split by the kind of work
--- (METRICS.md "platform × month (× work type)"). The platform-month headline stays in
+-- (docs/metrics.md "platform × month (× work type)"). The platform-month headline stays in
 -- mart_platform_efficiency, one row per platform and month, so that its totals are never summed
 -- twice; this mart answers "what does a feat cost on Claude Code next to a fix?".
 --

@@ -49,7 +49,7 @@ renamed as (
         request_id,
         model,
         cost_usd,
-        -- Tokens in the warehouse's convention (METRICS.md): Claude Code's input_tokens is
+        -- Tokens in the warehouse's convention (docs/metrics.md): Claude Code's input_tokens is
         -- uncached and its cache creation has no TTL split (a 5-minute write, as in the Admin
         -- report); Codex's input count includes the cached tokens (OpenAI's convention), and
         -- Codex does not tell cache writes apart, so they stay in the uncached input.

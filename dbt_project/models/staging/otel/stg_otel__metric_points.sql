@@ -13,7 +13,7 @@ source as (
         'user_email': 'varchar',
         'type': 'varchar',
         'model': 'varchar',
-        'value': 'double',
+        'value': 'double precision',
         'aggregation_temporality': 'varchar',
     }) }}
 

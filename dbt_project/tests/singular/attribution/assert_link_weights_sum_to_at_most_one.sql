@@ -1,4 +1,4 @@
--- Attribution weights of a session sum to at most 1 (METRICS.md); the rest of its cost is
+-- Attribution weights of a session sum to at most 1 (docs/metrics.md); the rest of its cost is
 -- unattributed. A returned row names a session whose cost would be over-attributed.
 
 select

@@ -69,10 +69,9 @@ from orchestration.lib.git_durability import (
     worker_count,
 )
 from orchestration.lib.http import safe_url
+from orchestration.lib.project_vars import read_project_vars
 from orchestration.lib.redact import redact
 
-HORIZONS_DAYS = (7, 30, 90)
-REWORK_WINDOW_DAYS = 30
 SOURCE = "git"
 MIRRORS = dg.AssetKey(["git", "mirrors"])
 SURVIVAL = dg.AssetKey(["raw_git", "pr_survival"])
@@ -238,8 +237,8 @@ def _run(
         raise failure from None
     if repos is None:
         message = (
-            f"git: skipped — set {settings.TOKENWORTH_GITHUB_REPOS} (or {settings.GITHUB_TOKEN} "
-            f"and {settings.TOKENWORTH_GITHUB_ORG}) to mirror repositories"
+            f"git: skipped — set {settings.GITHUB_TOKEN} and {settings.TOKENWORTH_GITHUB_REPOS} "
+            f"(or {settings.TOKENWORTH_GITHUB_ORG}) to mirror repositories"
         )
         run.finish_skipped(warehouse, NOT_CONFIGURED, message, context.log)
         return
@@ -275,9 +274,11 @@ def _repositories(
     context: dg.AssetExecutionContext, github: GitHubResource, deadline: float
 ) -> tuple[list[str] | None, list[str]]:
     """The repositories to mirror (None: not configured) and the names refused, with why."""
+    if not github.configured:
+        return None, []  # durability measures pull requests, and only GitHub's API lists them
     if github.repo_list:
         return github.repo_list, []  # validated when the resource was built
-    if not (github.configured and github.org):
+    if not github.org:
         return None, []
     client = github.client(context.log, deadline=deadline)
     try:
@@ -343,6 +344,8 @@ def _measure(
         return
     measured = _already_measured(warehouse)
     patterns = load_exclude_patterns()
+    # The horizons and the rework window the marts report (dbt vars), measured as they say.
+    contract = read_project_vars()
     jobs: list[RepositoryJob] = []
     for repo, prs in sorted(by_repo.items()):
         if repo not in mirrored:
@@ -355,11 +358,11 @@ def _measure(
                 repo_path=str(path),
                 default_branch=_default_branch(path),
                 prs=tuple(prs),
-                horizons_days=HORIZONS_DAYS,
+                horizons_days=contract.durability_horizons_days,
                 as_of=as_of,
                 already_measured=frozenset(measured.get(repo, ())),
                 exclude_patterns=tuple(patterns),
-                rework_window_days=REWORK_WINDOW_DAYS,
+                rework_window_days=contract.rework_window_days,
             )
         )
     # Repositories in parallel processes (git blame uses one core); results come back in the
@@ -369,6 +372,7 @@ def _measure(
     survival: list[dict[str, Any]] = []
     rework: list[dict[str, Any]] = []
     totals = {"blames": 0, "baseline_blames": 0, "seconds": 0.0, "pairs": 0}
+    skipped_files: dict[str, int] = {}
     started = monotonic()
     results = measure_repositories(jobs, workers)
     wall_seconds = monotonic() - started
@@ -378,6 +382,8 @@ def _measure(
         totals["baseline_blames"] += stats.baseline_total_blame_invocations
         totals["seconds"] += stats.seconds
         totals["pairs"] += stats.pairs_computed
+        for why, count in stats.files_skipped.items():
+            skipped_files[why] = skipped_files.get(why, 0) + count
         for skipped, why in stats.prs_skipped:
             context.log.warning(f"git durability: {job.repo}#{skipped} not measured: {why}")
         survival += [{**asdict(row), "measured_as_of": as_of} for row in result.survival]
@@ -405,9 +411,13 @@ def _measure(
         f"git durability: {totals['pairs']} (PR, horizon) pairs as of {as_of:%Y-%m-%d}, "
         f"{totals['blames']} blames (one-per-PR-per-file baseline: {totals['baseline_blames']}), "
         f"{totals['seconds']:.1f}s over the repositories, {wall_seconds:.1f}s wall with "
-        f"{workers} at a time"
+        f"{workers} at a time; files left out of blame: "
+        f"{skipped_files.get('binary', 0)} binary, {skipped_files.get('excluded', 0)} generated, "
+        "vendored or lock files (by the exclude patterns)"
     )
     metadata = {
+        "binary_files_skipped": skipped_files.get("binary", 0),
+        "excluded_files_skipped": skipped_files.get("excluded", 0),
         "pairs_measured": totals["pairs"],
         "blame_invocations": totals["blames"],
         "baseline_blame_invocations": totals["baseline_blames"],

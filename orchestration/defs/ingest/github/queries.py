@@ -67,6 +67,7 @@ def pull_requests_query() -> str:
 query PullRequests($owner: String!, $name: String!, $first: Int!, $cursor: String) {{
   rateLimit {{ cost remaining resetAt }}
   repository(owner: $owner, name: $name) {{
+    id nameWithOwner
     pullRequests(first: $first, after: $cursor, orderBy: {{field: UPDATED_AT, direction: DESC}},
                  states: [OPEN, CLOSED, MERGED]) {{
       pageInfo {{ hasNextPage endCursor }}
@@ -78,6 +79,7 @@ query PullRequests($owner: String!, $name: String!, $first: Int!, $cursor: Strin
         mergedBy {{ login }}
         additions deletions changedFiles
         headRefName headRefOid baseRefName baseRefOid
+        isCrossRepository headRepository {{ nameWithOwner }}
         mergeCommit {{ oid }}
         reviewDecision
         comments(first: 1) {{ totalCount }}

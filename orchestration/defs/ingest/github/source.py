@@ -67,7 +67,9 @@ def _parse_ts(value: str) -> datetime:
 
 
 def list_repositories(client: HttpClient, org: str) -> list[str]:
-    """Every non-archived repository of ``org`` (``owner/name``)."""
+    """Every repository of ``org`` (``owner/name``), archived ones too: an archived repository's
+    pull requests no longer change, but its mirror still serves the durability horizons of the
+    ones merged before it was archived (a fetch of an unchanged mirror is cheap)."""
     repos: list[str] = []
     pages = client.pages("graphql organization", limit=100)  # repositories(first: 100)
     cursor: str | None = None
@@ -87,7 +89,7 @@ def list_repositories(client: HttpClient, org: str) -> list[str]:
             )
         conn = organization["repositories"]
         nodes = pages.received(conn["nodes"] or [])
-        repos.extend(n["nameWithOwner"] for n in nodes if n and not n.get("isArchived"))
+        repos.extend(n["nameWithOwner"] for n in nodes if n)
         if not conn["pageInfo"]["hasNextPage"]:
             return repos
         cursor = pages.follow(conn["pageInfo"]["endCursor"])
@@ -180,9 +182,12 @@ class PullRequestFetcher:
                     break
                 batch.append(node)
             self._complete(batch)
+            # GitHub's node id of the repository: the same repository under a new name (renamed,
+            # transferred) keeps it, so the warehouse keys repositories by it.
+            where = {"repository_id": repository.get("id")}
             for node in batch:
                 self.stats.pull_requests += 1
-                yield {"repo": repo, **node}
+                yield {"repo": repo, **where, **node}
             if done or not conn["pageInfo"]["hasNextPage"]:
                 return
             cursor = pages.follow(conn["pageInfo"]["endCursor"])
@@ -242,7 +247,8 @@ def _total(node: dict[str, Any], conn: str) -> int | None:
 
 def pull_request_row(node: dict[str, Any]) -> dict[str, Any]:
     """The ``pull_requests`` row: scalar fields, actors flattened, nested counts kept."""
-    nested = {*queries.NESTED_FIRST, "comments", "author", "mergedBy", "mergeCommit"}
+    nested = {*queries.NESTED_FIRST, "comments", "author", "mergedBy", "mergeCommit",
+              "headRepository"}  # fmt: skip
     author = node.get("author") or {}
     return {
         **{snake_case(k): v for k, v in node.items() if k not in nested},
@@ -251,6 +257,8 @@ def pull_request_row(node: dict[str, Any]) -> dict[str, Any]:
         "author_database_id": author.get("databaseId"),
         "merged_by_login": _login(node.get("mergedBy")),
         "merge_commit_oid": (node.get("mergeCommit") or {}).get("oid"),
+        # A fork's ``owner/name``; null when the fork has been deleted (or the PR predates it).
+        "head_repository": (node.get("headRepository") or {}).get("nameWithOwner"),
         "comments_total_count": _total(node, "comments"),
         "commits_total_count": _total(node, "commits"),
         "reviews_total_count": _total(node, "reviews"),
@@ -368,7 +376,8 @@ _PARENT = (key_field("pull_request_id"), ("repo", TEXT), ("pr_number", BIGINT))
 # added to a query but not here still loads, with an inferred type.
 SCHEMAS: dict[str, pa.Schema] = {
     "pull_requests": arrow_schema(
-        ("repo", TEXT), key_field("id"), ("number", BIGINT), ("url", TEXT), ("title", TEXT),
+        ("repo", TEXT), ("repository_id", TEXT), key_field("id"), ("number", BIGINT),
+        ("url", TEXT), ("title", TEXT),
         ("state", TEXT), ("is_draft", BOOL), ("body", TEXT), ("created_at", TIMESTAMP_UTC),
         ("updated_at", TIMESTAMP_UTC), ("published_at", TIMESTAMP_UTC),
         ("closed_at", TIMESTAMP_UTC), ("merged_at", TIMESTAMP_UTC),
@@ -377,6 +386,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("base_ref_name", TEXT), ("base_ref_oid", TEXT), ("review_decision", TEXT),
         ("author_login", TEXT), ("author_type", TEXT), ("author_database_id", BIGINT),
         ("merged_by_login", TEXT), ("merge_commit_oid", TEXT),
+        ("is_cross_repository", BOOL), ("head_repository", TEXT),
         *((f"{c}_total_count", BIGINT) for c in ("comments", "commits", "reviews",
                                                  "review_threads", "files", "labels",
                                                  "timeline_items")),

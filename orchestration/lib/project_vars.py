@@ -1,10 +1,10 @@
-"""The dbt vars the report states as assumptions, read from the project's ``dbt_project.yml``.
+"""The metric settings that Python needs too, read from their one home: ``dbt_project.yml``.
 
-The marts are built with these values (review cost, minimum cohort size, the durable threshold,
-the rework window); the report quotes them
-next to the charts that depend on them instead of repeating the numbers in its own code. A run
-that overrides them with ``dbt --vars`` is not seen here: the project file is the configuration
-tokenworth documents and runs with.
+The marts are built with these dbt vars. Git durability measures the horizons and the rework
+window the marts report, the sandbox's truth scores the same ones, and the report quotes the
+review-cost and cohort assumptions next to the charts that depend on them — all read here
+instead of repeating the numbers in code. A run that overrides them with ``dbt --vars`` is not
+seen here: the project file is the configuration tokenworth documents and runs with.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ DBT_PROJECT_FILE = Path(__file__).resolve().parents[2] / "dbt_project.yml"
 
 
 class ProjectVarsError(RuntimeError):
-    """dbt_project.yml cannot be read, or a var the report quotes is missing or not a number."""
+    """dbt_project.yml cannot be read, or a var is missing or not a number."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class ProjectVars:
     min_cohort_size: int
     durable_survival_threshold: float
     rework_window_days: int
+    durability_horizons_days: tuple[int, ...]
+    usage_lookback_days: int
 
     def review_cost_assumption(self) -> str:
         """The review-cost model in words, as the marts compute it."""
@@ -53,8 +55,8 @@ def read_project_vars(path: Path = DBT_PROJECT_FILE) -> ProjectVars:
         project = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as error:
         raise ProjectVarsError(
-            f"cannot read the dbt vars from {path}: {error} — the report quotes them as its "
-            "review-cost and cohort assumptions; run it from a tokenworth checkout"
+            f"cannot read the dbt vars from {path}: {error} — the metric settings live there; "
+            "run tokenworth from its checkout or installed package"
         ) from error
     values: dict[str, Any] = project.get("vars") or {}
 
@@ -73,4 +75,21 @@ def read_project_vars(path: Path = DBT_PROJECT_FILE) -> ProjectVars:
         min_cohort_size=int(number("min_cohort_size")),
         durable_survival_threshold=number("durable_survival_threshold"),
         rework_window_days=int(number("rework_window_days")),
+        durability_horizons_days=_days(values, "durability_horizons_days", path),
+        usage_lookback_days=int(number("usage_lookback_days")),
     )
+
+
+def _days(values: dict[str, Any], name: str, path: Path) -> tuple[int, ...]:
+    """A list var of positive whole days, ascending."""
+    value = values.get(name)
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ):
+        raise ProjectVarsError(
+            f"dbt var {name} in {path} is {value!r}, not a list of positive whole days — "
+            "set it under `vars:`, e.g. [7, 30, 90]"
+        )
+    return tuple(sorted(value))
