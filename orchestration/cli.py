@@ -71,9 +71,11 @@ def _run(start: date, end: date | None, verbose: bool) -> int:
         print(f"  not available {line}")
     for step, message in sorted(summary.failures.items()):
         print(f"  FAILED {step}: {message}", file=sys.stderr)
+    for line in summary.held:
+        print(f"  HELD {line}", file=sys.stderr)
     outcome = {
         0: "every source loaded and the warehouse was built",
-        1: "some input failed (above); the warehouse was built from everything else",
+        1: "some input failed or was held (above); the warehouse was built from everything else",
         3: "the warehouse build failed (above); fix it and run the same days again",
     }[summary.exit_code]
     print(
@@ -81,6 +83,48 @@ def _run(start: date, end: date | None, verbose: bool) -> int:
         file=sys.stderr if summary.exit_code else sys.stdout,
     )
     return summary.exit_code
+
+
+def _archive(args: argparse.Namespace) -> int:
+    """``tokenworth archive held`` and ``tokenworth archive accept <source> <day>``."""
+    from orchestration.defs.ingest import archive
+    from orchestration.defs.resources import WarehouseResource
+    from orchestration.lib import settings
+
+    warehouse = WarehouseResource(
+        url=settings.env(settings.TOKENWORTH_WAREHOUSE_URL), home=str(_home())
+    )
+    if args.archive_command == "held":
+        held = archive.held_days(warehouse)
+        for day in held:
+            print(f"{day.source} {day.table_name} {day.day}: {day.message}")
+        print(f"tokenworth archive: {len(held)} held day(s)")
+        return 0
+    accepted = archive.accept(warehouse, args.source, args.day, _StderrLog())
+    if not accepted:
+        print(
+            f"tokenworth archive: nothing held for {args.source} on {args.day}: "
+            "`tokenworth archive held` lists what is",
+            file=sys.stderr,
+        )
+        return 1
+    tables = ", ".join(day.table_name for day in accepted)
+    print(
+        f"tokenworth archive: accepted {args.source} {tables} {args.day}; the next build reads "
+        f"it (tokenworth run --start {args.day})"
+    )
+    return 0
+
+
+class _StderrLog:
+    def info(self, msg: str, *args: object) -> None:
+        print(msg, file=sys.stderr)
+
+    def warning(self, msg: str, *args: object) -> None:
+        print(msg, file=sys.stderr)
+
+    def error(self, msg: str, *args: object) -> None:
+        print(msg, file=sys.stderr)
 
 
 def _hooks(args: argparse.Namespace) -> int:
@@ -135,8 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tokenworth",
         description="What did our AI coding spend buy? The nightly pipeline and its sandbox.",
-        epilog="Exit codes of `run`: 0 everything loaded and built; 1 some input failed, the "
-        "warehouse was built from the rest; 2 bad configuration or command line (or another run "
+        epilog="Exit codes of `run`: 0 everything loaded and built; 1 some input failed (or a "
+        "vendor's answer was held back from the raw archive), the warehouse was built from the "
+        "rest; 2 bad configuration or command line (or another run "
         "holds TOKENWORTH_HOME); 3 the warehouse build failed.",
     )
     parser.add_argument(
@@ -221,6 +266,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the hook's directory, for `git config [--global] core.hooksPath` instead",
     )
 
+    archive = commands.add_parser(
+        "archive",
+        help="the raw archive's held days: loads that dropped too much of a stored day "
+        "(docs/architecture.md, 'The raw archive')",
+    )
+    archive_commands = archive.add_subparsers(dest="archive_command", required=True)
+    archive_commands.add_parser(
+        "held", help="list the days whose newest load is held (the stored version is read)"
+    )
+    accept = archive_commands.add_parser(
+        "accept",
+        help="accept a source's held load of a day (the vendor's figure is right): the next "
+        "build reads it",
+    )
+    accept.add_argument("source", help="anthropic, openai, cursor or copilot")
+    accept.add_argument("day", type=_day, help="the UTC day, YYYY-MM-DD")
+
     sandbox = commands.add_parser("sandbox", help="the simulated organisation")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     from sandbox.cli import add_arguments
@@ -279,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args.start, args.end, args.verbose)
     if args.command == "hooks":
         return _hooks(args)
+    if args.command == "archive":
+        return _archive(args)
     raise AssertionError(f"unhandled command {args.command}")
 
 

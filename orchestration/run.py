@@ -6,8 +6,10 @@ when unset, and executes the extraction job, then the transform job whatever the
 outcome (``orchestration/defs/jobs.py`` explains why two), each once over the whole range.
 
 Exit codes (:attr:`RunSummary.exit_code`, documented in the README): 0 everything loaded and
-built; 1 some input failed but the warehouse was built from the rest; 2 bad configuration or
-command line (raised as ``ValueError`` before anything runs); 3 the warehouse build failed.
+built; 1 some input failed, or a vendor's answer was held back from the raw archive
+(``orchestration/defs/ingest/archive.py``), but the warehouse was built from the rest; 2 bad
+configuration or command line (raised as ``ValueError`` before anything runs); 3 the warehouse
+build failed.
 """
 
 from __future__ import annotations
@@ -56,12 +58,14 @@ class RunSummary:
     build_failure: str | None = None
     # raw_tokenworth.source_runs rows of this run (source, product, status, message).
     sources: list[dict[str, Any]] = field(default_factory=list)
+    # One line per (source, table, day) this run held back from the archive (drops too much).
+    held: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         if self.build_failure is not None:
             return EXIT_BUILD_FAILED
-        return EXIT_OK if not self.failures else EXIT_INPUT_FAILED
+        return EXIT_OK if not self.failures and not self.held else EXIT_INPUT_FAILED
 
 
 def _as_day(value: date | str, name: str) -> date:
@@ -257,6 +261,7 @@ def _run(
 
     prepare_manifest(force=True)
     from orchestration.defs import build_definitions
+    from orchestration.defs.ingest.archive import held_days
     from orchestration.defs.ingest.status import DISABLED, NOT_CONFIGURED, run_rows
     from orchestration.defs.jobs import EXTRACT_JOB, TRANSFORM_JOB
 
@@ -269,9 +274,9 @@ def _run(
     summary = RunSummary(start=first, end=last, run_id=extract_id)
     _collect(summary, extract_events)
     _collect_not_run(summary, defs, EXTRACT_JOB, groups, extract_events)
-    summary.sources = run_rows(
-        defs.resources["warehouse"].process_config_and_initialize(), extract_id
-    )
+    warehouse = defs.resources["warehouse"].process_config_and_initialize()
+    summary.sources = run_rows(warehouse, extract_id)
+    summary.held = [held.message for held in held_days(warehouse, extract_id)]
     for row in summary.sources:
         name = row["source"] + (f"/{row['product']}" if row["product"] else "")
         if row["status"] in (NOT_CONFIGURED, DISABLED):

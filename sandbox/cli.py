@@ -48,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--mess",
         default="",
         metavar="CASES",
-        help="only these real-world cases, e.g. forks,ghosts,no_copilot (see sandbox/reality.py)",
+        help="only these real-world cases, e.g. forks,ghosts,no_copilot, or wrong answers "
+        "(truncated_day,future_rows,negative_rows,duplicate_rows; see sandbox/reality.py)",
     )
     parser.add_argument(
         "--as-of",

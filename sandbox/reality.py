@@ -44,6 +44,19 @@ GitHub as it really is
     ``unfetchable_refs`` a closed PR whose base and head commits no clone can fetch;
     ``odd_files``       binary files, non-UTF-8 text, Git LFS pointers, a 50,000-line lock file,
                         a minified bundle and a submodule, changed by pull requests.
+
+Answers that are wrong (issue 23; by name only, never in ``messy``: they are what the pipeline
+must refuse, not what it must report). OpenAI's answers change; the world does not, so the
+truth's costs stay what a correct warehouse shows, and ``sandbox.truth.hostile_truth`` says what
+must be held, quarantined and dropped:
+    ``truncated_day``   the costs of the last day with OpenAI usage answer one row of the day's
+                        several from the second time that day is asked for (a second night's
+                        partial answer);
+    ``future_rows``     every costs answer that holds the first day with OpenAI usage adds a
+                        bucket five years ahead with one $17,500 row;
+    ``negative_rows``   that first day gains a cost row of -$9.66 and a completions row of -500
+                        input tokens;
+    ``duplicate_rows``  that first day repeats its first cost row (the same key twice).
 """
 
 from __future__ import annotations
@@ -66,6 +79,8 @@ SWITCHES = (
     "unfetchable_refs",
     "odd_files",
 )
+# Wrong answers, turned on by name only (``messy`` leaves them off).
+HOSTILE = ("truncated_day", "future_rows", "negative_rows", "duplicate_rows")
 # Products the organisation lacks, by name, as the option values they set.
 PRODUCTS: dict[str, dict[str, object]] = {
     "copilot_metrics_off": {"copilot_reports_status": 403},
@@ -101,6 +116,10 @@ class RealityOptions:
     repo_lifecycle: bool = False
     unfetchable_refs: bool = False
     odd_files: bool = False
+    truncated_day: bool = False
+    future_rows: bool = False
+    negative_rows: bool = False
+    duplicate_rows: bool = False
 
     def __post_init__(self) -> None:
         if self.copilot_reports_status not in REPORT_STATUSES:
@@ -138,12 +157,12 @@ class RealityOptions:
                 continue
             if name in ("messy", "all"):
                 options = replace(cls.messy(), **_products_of(options))
-            elif name in SWITCHES:
+            elif name in SWITCHES or name in HOSTILE:
                 options = replace(options, **{name: True})
             elif name in PRODUCTS:
                 options = replace(options, **PRODUCTS[name])  # type: ignore[arg-type]
             else:
-                known = ", ".join((*SWITCHES, *PRODUCTS))
+                known = ", ".join((*SWITCHES, *HOSTILE, *PRODUCTS))
                 raise ValueError(
                     f"unknown sandbox case {raw.strip()!r}: choose from messy, {known}"
                 )

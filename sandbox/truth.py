@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 from orchestration.lib.project_vars import read_project_vars
 from sandbox.model import (
@@ -393,6 +394,8 @@ def add_reality(truth: dict, world: World, rows: list[tuple[PullRequest, dict]])
     """
     options = world.reality
     truth["reality"] = options.enabled()
+    if hostile := hostile_truth(world):
+        truth["hostile"] = hostile
     truth["products"] = {
         "absent_platforms": options.absent_platforms,
         "claude_code": {"present": options.claude_code},
@@ -531,3 +534,47 @@ def _ts(value: datetime | None) -> str | None:
 
 def _pr(key: PrKey | None) -> str | None:
     return f"{key[0]}#{key[1]}" if key else None
+
+
+def hostile_truth(world: World) -> dict[str, Any]:
+    """What the pipeline must do with the wrong answers ``sandbox.reality`` turns on (issue 23).
+
+    ``{held: [{source, table, day}], quarantined: [{source, table, reason, day, amount}],
+    duplicates: [{source, table, day, rows}]}``: the truncated day is held (its full answer
+    stays), the impossible rows are quarantined, the repeated row is dropped and counted. The
+    truth's costs are unchanged: none of these rows is usage.
+    """
+    from sandbox.vendors.openai import (
+        FUTURE_COST_USD,
+        NEGATIVE_COST_USD,
+        NEGATIVE_INPUT_TOKENS,
+        hostile_days,
+    )
+
+    options = world.reality
+    days = {k: v.isoformat() for k, v in hostile_days(world).items()}
+    out: dict[str, Any] = {}
+    if options.truncated_day:
+        out["held"] = [{"source": "openai", "table": "costs", "day": days["truncated"]}]
+    quarantined = []
+    if options.future_rows:
+        quarantined.append(
+            {"source": "openai", "table": "costs", "reason": "future", "day": days["future"],
+             "amount": str(FUTURE_COST_USD)}
+        )  # fmt: skip
+    if options.negative_rows:
+        quarantined.append(
+            {"source": "openai", "table": "costs", "reason": "negative", "day": days["extra"],
+             "amount": str(NEGATIVE_COST_USD)}
+        )  # fmt: skip
+        quarantined.append(
+            {"source": "openai", "table": "completions_usage", "reason": "negative",
+             "day": days["extra"], "amount": str(NEGATIVE_INPUT_TOKENS)}
+        )  # fmt: skip
+    if quarantined:
+        out["quarantined"] = quarantined
+    if options.duplicate_rows:
+        out["duplicates"] = [
+            {"source": "openai", "table": "costs", "day": days["extra"], "rows": 1}
+        ]
+    return out

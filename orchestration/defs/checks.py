@@ -4,7 +4,8 @@ Row counts compare what landed with what the vendor said it had: Cursor's
 ``totalUsageEventsCount`` per day, GitHub's ``totalCount`` of each nested connection per pull
 request (proof that nothing was truncated), Copilot's ``total_seats``. The totals are stored next
 to the rows at load time, so a check only reads the warehouse (DuckDB or PostgreSQL, through the
-dlt SQL client).
+dlt SQL client). The archived tables hold every load's version of a day
+(``orchestration/defs/ingest/archive.py``), so they are counted per day and load.
 """
 
 from datetime import timedelta
@@ -59,7 +60,8 @@ def cursor_events_match_api_total(warehouse: WarehouseResource) -> dg.AssetCheck
     rows = _query(
         warehouse,
         "cursor",
-        "select event_date, count(*), max(day_total_events) from {t:usage_events} group by 1",
+        "select event_date, count(*), max(day_total_events) from {t:usage_events} "
+        "group by event_date, _tokenworth_load_id",
     )
     return _result(rows, "count(*) per event_date = totalUsageEventsCount")
 
@@ -101,7 +103,8 @@ def copilot_seats_match_api_total(warehouse: WarehouseResource) -> dg.AssetCheck
     rows = _query(
         warehouse,
         "copilot",
-        "select snapshot_date, count(*), max(total_seats) from {t:seats} group by 1",
+        "select snapshot_date, count(*), max(total_seats) from {t:seats} "
+        "group by snapshot_date, _tokenworth_load_id",
     )
     return _result(rows, "count(*) per snapshot_date = total_seats")
 

@@ -214,6 +214,8 @@ class SourcesResource(dg.ConfigurableResource):
 
     enabled: list[str] = Field(default_factory=list)
     run_timeout_seconds: float = 14400.0
+    # TOKENWORTH_ARCHIVE_MAX_DROP: see orchestration/defs/ingest/archive.py.
+    archive_max_drop: float = 0.2
 
     def is_enabled(self, source: str) -> bool:
         return not self.enabled or source in self.enabled
@@ -281,7 +283,9 @@ def build_resources() -> dict[str, Any]:
         "otel": OtelFilesResource(path=settings.env(settings.TOKENWORTH_OTEL_PATH)),
         # Validated here too: an unknown source name stops the run before any extraction.
         "sources": SourcesResource(
-            enabled=sorted(enabled_sources()), run_timeout_seconds=settings.run_timeout_seconds()
+            enabled=sorted(enabled_sources()),
+            run_timeout_seconds=settings.run_timeout_seconds(),
+            archive_max_drop=settings.archive_max_drop(),
         ),
         # The venv's dbt, so runs work without the venv on PATH (tokenworth run, tests).
         "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable()),

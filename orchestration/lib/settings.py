@@ -19,6 +19,9 @@ TOKENWORTH_HTTP_TIMEOUT = "TOKENWORTH_HTTP_TIMEOUT_SECONDS"
 TOKENWORTH_SOURCES = "TOKENWORTH_SOURCES"
 # Seconds a run's extraction may take before its remaining requests fail (the run still builds).
 TOKENWORTH_RUN_TIMEOUT = "TOKENWORTH_RUN_TIMEOUT_SECONDS"
+# The largest share of a stored day's rows or cost a new load of that day may drop before the
+# load is held instead of applied (orchestration/defs/ingest/archive.py; docs/architecture.md).
+TOKENWORTH_ARCHIVE_MAX_DROP = "TOKENWORTH_ARCHIVE_MAX_DROP"
 
 ANTHROPIC_ADMIN_API_KEY = "ANTHROPIC_ADMIN_API_KEY"
 TOKENWORTH_ANTHROPIC_BASE_URL = "TOKENWORTH_ANTHROPIC_BASE_URL"
@@ -42,6 +45,7 @@ DEFAULTS: dict[str, str] = {
     TOKENWORTH_START_DATE: "2025-01-01",
     TOKENWORTH_HTTP_TIMEOUT: "60",
     TOKENWORTH_RUN_TIMEOUT: "14400",
+    TOKENWORTH_ARCHIVE_MAX_DROP: "0.2",
     TOKENWORTH_ANTHROPIC_BASE_URL: "https://api.anthropic.com",
     TOKENWORTH_OPENAI_BASE_URL: "https://api.openai.com",
     TOKENWORTH_CURSOR_BASE_URL: "https://api.cursor.com",
@@ -135,6 +139,26 @@ def run_timeout_seconds() -> float:
     Raises ValueError naming the variable and the value.
     """
     return _positive_seconds(TOKENWORTH_RUN_TIMEOUT, "how long a run's extraction may take")
+
+
+def archive_max_drop() -> float:
+    """``TOKENWORTH_ARCHIVE_MAX_DROP``: the share (0 to 1, default 0.2) of a stored day's rows or
+    cost a new load may drop before it is held for the operator instead of replacing the day.
+
+    Raises ValueError naming the variable and the value.
+    """
+    raw = env(TOKENWORTH_ARCHIVE_MAX_DROP).strip()
+    try:
+        share = float(raw)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:
+        raise ValueError(
+            f"{TOKENWORTH_ARCHIVE_MAX_DROP} must be a share between 0 and 1 (the largest drop "
+            f"in a day's rows or cost applied without the operator), got {raw!r}: set it to e.g. "
+            f"0.2, or unset it for the default {DEFAULTS[TOKENWORTH_ARCHIVE_MAX_DROP]}"
+        )
+    return share
 
 
 def http_timeout_seconds() -> float:

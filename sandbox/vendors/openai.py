@@ -9,7 +9,9 @@ owner's OpenAI user and ``project_id`` the key's project.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -74,6 +76,8 @@ class OpenAIApi(VendorApi):
         self.people = people_by_id(world)
         self.admin_key = admin_key
         self.now = epoch(day_start(world.end))
+        # How often each costs bucket was served (``truncated_day`` truncates from the second).
+        self.served: Counter[int] = Counter()
         p = "/v1/organization"
         self.add_route("GET", p + "/usage/completions", self._completions)
         self.add_route("GET", p + "/costs", self._costs)
@@ -192,6 +196,8 @@ class OpenAIApi(VendorApi):
             }
             for s in starts
         ]
+        if not self.world.reality.is_default:
+            data = self._wrong(kind, data)
         return ApiResponse(
             200,
             {
@@ -201,6 +207,38 @@ class OpenAIApi(VendorApi):
                 "next_page": encode_page(kind, next_start) if next_start else None,
             },
         )
+
+    def _wrong(self, kind: str, data: list[JsonObject]) -> list[JsonObject]:
+        """The wrong answers ``sandbox.reality`` turns on (issue 23), on ``hostile_days``."""
+        options = self.world.reality
+        days = hostile_days(self.world)
+        second, third = (epoch(day_start(days[name])) for name in ("extra", "truncated"))
+        for bucket in data:
+            start, results = bucket["start_time"], bucket["results"]
+            if kind == "costs" and start == third and options.truncated_day:
+                self.served[start] += 1
+                if self.served[start] >= 2:
+                    bucket["results"] = results[:1]
+            if start != second:
+                continue
+            if kind == "costs" and options.duplicate_rows and results:
+                results.append(dict(results[0]))
+            if kind == "costs" and options.negative_rows:
+                results.append(_wrong_cost(NEGATIVE_COST_USD, "proj_negative"))
+            if kind == "completions" and options.negative_rows:
+                results.append(_negative_tokens())
+        if kind == "costs" and options.future_rows and any(b["start_time"] == second for b in data):
+            future = epoch(day_start(days["future"]))
+            data = [
+                *data,
+                {
+                    "object": "bucket",
+                    "start_time": future,
+                    "end_time": future + BUCKET_SECONDS["1d"],
+                    "results": [_wrong_cost(FUTURE_COST_USD, "proj_future")],
+                },
+            ]
+        return data
 
     def _completions(self, request: ApiRequest, _m: re.Match[str]) -> ApiResponse:
         width_name = request.param("bucket_width") or "1d"
@@ -296,6 +334,63 @@ class OpenAIApi(VendorApi):
                 "has_more": start + limit < len(items),
             },
         )
+
+
+# The wrong rows ``sandbox.reality`` can add (issue 23).
+NEGATIVE_COST_USD = Decimal("-9.66")
+FUTURE_COST_USD = Decimal("17500")
+NEGATIVE_INPUT_TOKENS = -500
+
+
+def hostile_days(world: World) -> dict[str, Any]:
+    """The days the wrong answers concern: ``extra``, the first day with OpenAI usage (future,
+    negative and repeated rows are added to its answers); ``truncated``, the last such day
+    (truncated from its second serving); ``future``, five years after ``extra``."""
+    used = sorted({r.at.date() for _s, r in requests_of(world, ("openai_api",))})
+    if not used:
+        raise ValueError("the world has no OpenAI usage to answer wrongly about")
+    return {
+        "extra": used[0],
+        "truncated": used[-1],
+        "future": used[0] + timedelta(days=5 * 365),
+    }
+
+
+def _wrong_cost(value: Decimal, project_id: str) -> JsonObject:
+    return {
+        "object": "organization.costs.result",
+        "amount": {"value": float(value), "currency": "usd"},
+        "line_item": "gpt-wrong, input",
+        "project_id": project_id,
+        "api_key_id": None,
+        "quantity": None,
+        "quantity_unit": None,
+    }
+
+
+def _negative_tokens() -> JsonObject:
+    zero = {
+        name: 0
+        for name in (
+            "input_cached_tokens", "input_cache_write_tokens", "output_tokens",
+            "input_text_tokens", "output_text_tokens", "input_cached_text_tokens",
+            "input_audio_tokens", "input_cached_audio_tokens", "output_audio_tokens",
+            "input_image_tokens", "input_cached_image_tokens", "output_image_tokens",
+        )
+    }  # fmt: skip
+    return {
+        "object": "organization.usage.completions.result",
+        **zero,
+        "input_tokens": NEGATIVE_INPUT_TOKENS,
+        "input_uncached_tokens": NEGATIVE_INPUT_TOKENS,
+        "num_model_requests": 1,
+        "project_id": "proj_negative",
+        "user_id": None,
+        "api_key_id": None,
+        "model": "gpt-wrong",
+        "batch": False,
+        "service_tier": "default",
+    }
 
 
 def _values(r: AIRequest) -> tuple[int, int, int, int, int, Decimal]:

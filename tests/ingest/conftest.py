@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,8 +13,10 @@ import duckdb
 import pytest
 
 from orchestration.run import RunSummary, run_partitions
+from sandbox.reality import RealityOptions
 
-IGNORED_COLUMNS = {"_dlt_load_id", "_dlt_id"}
+# Per-load stamps (dlt's, and the archive's version of a day): they differ between any two runs.
+IGNORED_COLUMNS = {"_dlt_load_id", "_dlt_id", "_tokenworth_load_id"}
 INGEST_GROUPS = tuple(
     f"ingest_{s}" for s in ("anthropic", "openai", "cursor", "copilot", "github", "git")
 )
@@ -100,9 +103,16 @@ def make_env(
     servers: list[Any] = []
 
     def factory(
-        faults: str | None = None, overrides: dict[str, str | None] | None = None, **kw: Any
+        faults: str | None = None,
+        overrides: dict[str, str | None] | None = None,
+        reality: str | None = None,
+        **kw: Any,
     ) -> Env:
-        server = SandboxServer(tiny_sandbox.world, faults=faults, **kw).start()
+        # ``reality``: sandbox cases by name (``RealityOptions.parse``), e.g. wrong answers.
+        world = tiny_sandbox.world
+        if reality:
+            world = dataclasses.replace(world, reality=RealityOptions.parse(reality))
+        server = SandboxServer(world, faults=faults, **kw).start()
         servers.append(server)
         home = tmp_path_factory.mktemp("home")
         template = f"file://{tiny_sandbox.repos_dir}/git/{{repo}}.git"
@@ -119,7 +129,7 @@ def make_env(
                 monkeypatch.delenv(name, raising=False)
             else:
                 monkeypatch.setenv(name, value)
-        return Env(home=home, server=server, world=tiny_sandbox.world)
+        return Env(home=home, server=server, world=world)
 
     yield factory
     for server in servers:

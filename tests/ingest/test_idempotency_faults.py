@@ -60,7 +60,8 @@ def _raw_columns(env: Env) -> dict[str, list[str]]:
         # raw_tokenworth is the run log (times, run ids), not vendor data.
         "and table_schema != 'raw_tokenworth' "
         "and table_name not like '\\_dlt%' escape '\\' and column_name not like '\\_dlt%' "
-        "escape '\\' order by 1, 2"
+        # The archive's per-load stamp, like dlt's load id, differs between any two runs.
+        "escape '\\' and column_name != '_tokenworth_load_id' order by 1, 2"
     )
     tables: dict[str, list[str]] = {}
     for table, column in rows:

@@ -233,6 +233,9 @@ _T, _I, _B, _TS = "VARCHAR", "BIGINT", "BOOLEAN", "TIMESTAMP WITH TIME ZONE"
 _D, _J, _USD, _DEC = "DATE", "JSON", "DECIMAL(38,12)", "DECIMAL(38,9)"
 _PARENT = {"pull_request_id": (_T, "NO"), "repo": (_T, "YES"), "pr_number": (_I, "YES")}
 _DLT = {"_dlt_load_id": (_T, "NO"), "_dlt_id": (_T, "NO")}
+# The archived (day-keyed) tables add the load that wrote each row (nullable: rows stored
+# before the archive have none); orchestration/defs/ingest/archive.py.
+_ARCHIVED = {**_DLT, "_tokenworth_load_id": (_T, "YES")}
 RAW_GITHUB_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "pull_requests": {
         "repo": (_T, "YES"), "id": (_T, "NO"), "number": (_I, "YES"), "url": (_T, "YES"),
@@ -309,20 +312,20 @@ RAW_ANTHROPIC_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         **_ACTOR, "tool_actions": (_J, "YES"), "model_breakdown": (_J, "YES"),
         "num_sessions": (_I, "YES"), "lines_added": (_I, "YES"), "lines_removed": (_I, "YES"),
         "commits_by_claude_code": (_I, "YES"), "pull_requests_by_claude_code": (_I, "YES"),
-        **_DLT,
+        **_ARCHIVED,
     },
     "claude_code_usage": {
         **_ACTOR, "estimated_cost_usd": (_USD, "YES"), "core_metrics": (_J, "YES"),
         "tool_actions": (_J, "YES"), "model": (_T, "NO"), "input_tokens": (_I, "YES"),
         "output_tokens": (_I, "YES"), "cache_read_tokens": (_I, "YES"),
         "cache_creation_tokens": (_I, "YES"), "estimated_cost_cents": (_DEC, "YES"),
-        "estimated_cost_currency": (_T, "YES"), **_DLT,
+        "estimated_cost_currency": (_T, "YES"), **_ARCHIVED,
     },
     "cost_report": {
         **{c: (_T, "YES") for c in ("workspace_id", "description", "model", "token_type",
                                     "cost_type", "service_tier", "context_window",
                                     "inference_geo", "amount", "currency")},
-        "amount_usd": (_USD, "YES"), **_BUCKET, "bucket_end": (_TS, "YES"), **_DLT,
+        "amount_usd": (_USD, "YES"), **_BUCKET, "bucket_end": (_TS, "YES"), **_ARCHIVED,
     },
     "messages_usage": {
         **{c: (_T, "YES") for c in ("api_key_id", "model", "workspace_id", "account_id",
@@ -333,7 +336,7 @@ RAW_ANTHROPIC_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
                                     "cache_read_input_tokens",
                                     "server_tool_use__web_search_requests",
                                     "uncached_input_tokens", "output_tokens")},
-        **_BUCKET, "bucket_end": (_TS, "YES"), **_DLT,
+        **_BUCKET, "bucket_end": (_TS, "YES"), **_ARCHIVED,
     },
     "users": {
         "id": (_T, "NO"), "type": (_T, "YES"), "email": (_T, "YES"), "name": (_T, "YES"),
@@ -353,13 +356,13 @@ RAW_OPENAI_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
             "input_cached_text_tokens", "input_audio_tokens", "input_cached_audio_tokens",
             "output_audio_tokens", "input_image_tokens", "input_cached_image_tokens",
             "output_image_tokens", "num_model_requests")},
-        **_DLT,
+        **_ARCHIVED,
     },
     "costs": {
         **_BUCKET, **_BUCKET_SECONDS,
         **{c: (_T, "YES") for c in ("line_item", "project_id", "api_key_id", "quantity_unit",
                                     "amount_currency")},
-        "quantity": (_USD, "YES"), "amount_usd": (_USD, "YES"), **_DLT,
+        "quantity": (_USD, "YES"), "amount_usd": (_USD, "YES"), **_ARCHIVED,
     },
     "users": {
         "object": (_T, "YES"), "id": (_T, "NO"), "name": (_T, "YES"), "email": (_T, "YES"),
@@ -373,7 +376,7 @@ RAW_COPILOT_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         **{c: (_USD, "YES") for c in ("gross_amount", "net_amount", "discount_amount",
                                       "price_per_unit")},
         "gross_quantity": (_DEC, "YES"), "discount_quantity": (_I, "YES"),
-        "net_quantity": (_DEC, "YES"), **_DLT,
+        "net_quantity": (_DEC, "YES"), **_ARCHIVED,
     },
     "seats": {
         "pending_cancellation_date": (_T, "YES"), "last_activity_editor": (_T, "YES"),
@@ -385,7 +388,7 @@ RAW_COPILOT_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
             "login", "node_id", "avatar_url", "gravatar_id", "url", "html_url",
             "followers_url", "following_url", "gists_url", "starred_url", "subscriptions_url",
             "organizations_url", "repos_url", "events_url", "received_events_url", "type")},
-        "assignee__id": (_I, "YES"), "assignee__site_admin": (_B, "YES"), **_DLT,
+        "assignee__id": (_I, "YES"), "assignee__site_admin": (_B, "YES"), **_ARCHIVED,
     },
     "user_day_metrics": {
         "day": (_D, "NO"), "user_id": (_I, "NO"), "user_login": (_T, "YES"),
@@ -402,7 +405,7 @@ RAW_COPILOT_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         **{f"used_{c}": (_B, "YES") for c in (
             "agent", "chat", "cli", "copilot_code_review_active",
             "copilot_code_review_passive")},
-        "etl_id": (_T, "YES"), "day_partition": (_T, "YES"), **_DLT,
+        "etl_id": (_T, "YES"), "day_partition": (_T, "YES"), **_ARCHIVED,
     },
 }  # fmt: skip
 RAW_COLUMNS = {

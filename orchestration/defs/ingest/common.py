@@ -109,6 +109,24 @@ def replaced_per(
     }
 
 
+def archived_per(
+    day: str,
+    row_key: tuple[str, ...],
+    columns: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """dlt hints for a day-keyed table kept as an archive of versions (``archive.py``).
+
+    Rows are appended, each stamped with its load (``_tokenworth_load_id``); which version of a
+    day staging reads is decided by ``raw_tokenworth.day_versions``. ``day`` and ``row_key``
+    stay ``NOT NULL``; the table's spec (``ArchivedTable``) is registered in ``sources.py``.
+    """
+    hints = dict(columns or {})
+    for name in dict.fromkeys((day, *row_key)):
+        hints[name] = {**hints.get(name, {}), "primary_key": False, "nullable": False}
+    hints["_tokenworth_load_id"] = {"data_type": "text", "nullable": True}
+    return {"write_disposition": "append", "columns": hints}
+
+
 def first_per_key(rows: Iterable[dict[str, Any]], key: tuple[str, ...]) -> Iterator[dict[str, Any]]:
     """``rows`` without the repeats of a ``key`` already seen (the first one stays).
 

@@ -25,7 +25,9 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.extract.source import DltSource
 
 from orchestration.defs.checks import raw_freshness_policy
+from orchestration.defs.ingest import archive
 from orchestration.defs.ingest.anthropic.source import anthropic_source
+from orchestration.defs.ingest.archive import ArchivedTable
 from orchestration.defs.ingest.common import SourceNotes
 from orchestration.defs.ingest.copilot.source import copilot_source
 from orchestration.defs.ingest.cursor.source import cursor_source
@@ -83,6 +85,9 @@ class ApiSource:
             loads replace whole days, so re-reads only ever replace rows).
         build: the dlt source for a request.
         missing: the variables still to set, or None when the resource is configured.
+        archived: its day-keyed tables kept as versions (``archive.py``): never replaced, a
+            load that drops too much of a day is held, impossible rows are quarantined and
+            repeated keys dropped and counted.
     """
 
     name: str
@@ -92,6 +97,7 @@ class ApiSource:
     lookback_days: int
     build: Callable[[SourceRequest], DltSource]
     missing: Callable[[Any], str | None] = field(repr=False)
+    archived: tuple[ArchivedTable, ...] = ()
 
 
 def _credential(variable: str) -> Callable[[Any], str | None]:
@@ -124,6 +130,46 @@ SOURCES: tuple[ApiSource, ...] = (
         lookback_days=1,
         build=lambda r: anthropic_source(client=r.client, days=r.days),
         missing=_credential(settings.ANTHROPIC_ADMIN_API_KEY),
+        archived=(
+            # Every Claude Code row is a model's tokens with their estimated cost.
+            ArchivedTable(
+                "claude_code_usage",
+                "usage_date",
+                ("usage_date", "actor_type", "actor_key", "remote", "model"),
+                "claude_code",
+                cost="estimated_cost_usd",
+                tokens=(
+                    "input_tokens",
+                    "output_tokens",
+                    "cache_read_tokens",
+                    "cache_creation_tokens",
+                ),
+                cost_needs_tokens=True,
+            ),
+            ArchivedTable(
+                "claude_code_actor_days",
+                "usage_date",
+                ("usage_date", "actor_type", "actor_key", "remote"),
+                "claude_code",
+            ),
+            ArchivedTable(
+                "messages_usage",
+                "bucket_date",
+                ("row_key",),
+                "anthropic_api",
+                tokens=(
+                    "uncached_input_tokens",
+                    "cache_creation__ephemeral_5m_input_tokens",
+                    "cache_creation__ephemeral_1h_input_tokens",
+                    "cache_read_input_tokens",
+                    "output_tokens",
+                ),
+                timestamps=("bucket_start",),
+            ),
+            ArchivedTable(
+                "cost_report", "bucket_date", ("row_key",), "anthropic_api", cost="amount_usd"
+            ),
+        ),
     ),
     ApiSource(
         name="openai",
@@ -134,6 +180,31 @@ SOURCES: tuple[ApiSource, ...] = (
         lookback_days=1,
         build=lambda r: openai_source(client=r.client, days=r.days),
         missing=_credential(settings.OPENAI_ADMIN_API_KEY),
+        archived=(
+            ArchivedTable(
+                "completions_usage",
+                "bucket_date",
+                ("row_key",),
+                "openai_api",
+                tokens=(
+                    "input_tokens",
+                    "output_tokens",
+                    "input_cached_tokens",
+                    "input_cache_write_tokens",
+                    "input_uncached_tokens",
+                ),
+                timestamps=("bucket_start",),
+            ),
+            ArchivedTable(
+                "costs",
+                "bucket_date",
+                ("row_key",),
+                "openai_api",
+                cost="amount_usd",
+                money=("quantity",),
+                timestamps=("bucket_start",),
+            ),
+        ),
     ),
     ApiSource(
         name="cursor",
@@ -144,6 +215,42 @@ SOURCES: tuple[ApiSource, ...] = (
         lookback_days=1,
         build=lambda r: cursor_source(client=r.client, days=r.days, notes=r.notes),
         missing=_credential(settings.CURSOR_ADMIN_API_KEY),
+        archived=(
+            ArchivedTable("daily_usage", "day", ("day", "user_id"), "cursor"),
+            # The API's totalUsageEventsCount per day confirms a smaller day.
+            ArchivedTable(
+                "usage_events",
+                "event_date",
+                ("event_key",),
+                "cursor",
+                cost="charged_cents",
+                tokens=(
+                    "token_usage__input_tokens",
+                    "token_usage__output_tokens",
+                    "token_usage__cache_write_tokens",
+                    "token_usage__cache_read_tokens",
+                ),
+                money=("cursor_token_fee", "token_usage__total_cents"),
+                timestamps=("event_at",),
+                vendor_total="day_total_events",
+            ),
+            ArchivedTable(
+                "spend",
+                "snapshot_date",
+                ("snapshot_date", "user_id"),
+                "cursor",
+                cost="spend_cents",
+                money=("overall_spend_cents",),
+                whole_window=False,
+            ),
+            ArchivedTable(
+                "ai_code_commits",
+                "commit_date",
+                ("commit_hash",),
+                "cursor",
+                timestamps=("commit_ts",),
+            ),
+        ),
     ),
     ApiSource(
         name="copilot",
@@ -156,6 +263,26 @@ SOURCES: tuple[ApiSource, ...] = (
             client=r.client, days=r.days, org=r.resource.org, log=r.log, notes=r.notes
         ),
         missing=_copilot_missing,
+        archived=(
+            ArchivedTable(
+                "user_day_metrics", "day", ("day", "user_id"), "copilot", cost="ai_credits_used"
+            ),
+            ArchivedTable(
+                "seats",
+                "snapshot_date",
+                ("snapshot_date", "assignee_key"),
+                "copilot",
+                whole_window=False,
+            ),
+            ArchivedTable(
+                "ai_credit_usage",
+                "usage_date",
+                ("row_key",),
+                "copilot",
+                cost="net_amount",
+                money=("gross_amount",),
+            ),
+        ),
     ),
     ApiSource(
         name="github",
@@ -324,11 +451,27 @@ def run_source(
     )
     request = SourceRequest(client=client, days=days, resource=resource, log=context.log, notes=run)
     try:
+        dlt_source = source.build(request)
+        # Only the tables this step materialises (a subset leaves the others' days alone).
+        selected = {key.path[-1] for key in context.selected_asset_keys}
+        archived = tuple(t for t in source.archived if t.table in selected)
+        load_id, gates = archive.guard(dlt_source, source.name, archived, run.started_at)
         yield from resources.dlt.run(
             context=context,
-            dlt_source=source.build(request),
+            dlt_source=dlt_source,
             dlt_pipeline=resources.warehouse.pipeline(source.name),
             dagster_dlt_translator=translator,
+        )
+        archive.record_versions(
+            resources.warehouse,
+            source.name,
+            source.vendor,
+            gates,
+            load_id,
+            days,
+            resources.sources.archive_max_drop,
+            context.run_id,
+            context.log,
         )
     except Exception as exc:
         failure = source_failure(exc)

@@ -146,38 +146,82 @@ def run_deadline(context: dg.AssetExecutionContext, timeout_seconds: float) -> f
 def record(warehouse: Any, rows: list[dict[str, Any]], log: Any) -> None:
     """Append ``rows`` to ``raw_tokenworth.source_runs``; a failure to record is logged, never
     raised (the step's own outcome matters more than its bookkeeping)."""
+    append_rows(warehouse, TABLE, _COLUMNS, rows, log)
+
+
+def append_rows(
+    warehouse: Any,
+    table: str,
+    columns: dict[str, dict[str, Any]],
+    rows: list[dict[str, Any]],
+    log: Any,
+    *,
+    strict: bool = False,
+) -> None:
+    """Append ``rows`` to ``raw_tokenworth.<table>``; a failure is logged (raised if
+    ``strict``)."""
+    if not rows:
+        return
     try:
         pipeline = warehouse.pipeline(DATASET)
-        if _insert(pipeline, rows):
+        if _insert(pipeline, table, columns, rows):
             return
-        pipeline.run(dlt.resource(rows, name=TABLE, write_disposition="append", columns=_COLUMNS))
+        pipeline.run(dlt.resource(rows, name=table, write_disposition="append", columns=columns))
     except Exception as exc:  # the warehouse itself may be what failed
-        log.error(f"could not record the source run in raw_{DATASET}.{TABLE}: {redact(str(exc))}")
+        if strict:
+            raise
+        log.error(f"could not record rows in raw_{DATASET}.{table}: {redact(str(exc))}")
 
 
-def _insert(pipeline: Any, rows: list[dict[str, Any]]) -> bool:
+def _insert(
+    pipeline: Any, table_name: str, columns_: dict[str, dict[str, Any]], rows: list[dict[str, Any]]
+) -> bool:
     """INSERT through the destination's SQL client when the table exists; False otherwise."""
     try:
         client_factory = pipeline.sql_client
         with client_factory() as client:
             if not client.has_dataset():
                 return False
-            table = client.make_qualified_table_name(TABLE)
-            names = [*_COLUMNS, "_dlt_load_id", "_dlt_id"]
+            table = client.make_qualified_table_name(table_name)
+            names = [*columns_, "_dlt_load_id", "_dlt_id"]
             columns = ", ".join(client.escape_column_name(n) for n in names)
             marks = ", ".join(["%s"] * len(names))
             load_id = f"tokenworth-{uuid.uuid4().hex[:12]}"
+            # Probe first: a missing table must fail before any row is written.
+            client.execute_sql(f"select 1 from {table} where 1 = 0")
             for row in rows:
-                values = [row[n] for n in _COLUMNS] + [load_id, uuid.uuid4().hex[:14]]
+                values = [row[n] for n in columns_] + [load_id, uuid.uuid4().hex[:14]]
                 client.execute_sql(f"insert into {table} ({columns}) values ({marks})", *values)
             return True
     except Exception as exc:
-        if _missing_table(exc):
+        if missing_table(exc):
             return False
         raise
 
 
-def _missing_table(exc: Exception) -> bool:
+def query(
+    warehouse: Any, table_name: str, sql: str, *args: Any, with_names: bool = False
+) -> list[Any]:
+    """Rows of ``sql`` over ``raw_tokenworth.<table_name>`` (``{table}`` in ``sql``); empty when
+    the table does not exist yet."""
+    try:
+        with warehouse.pipeline(DATASET).sql_client() as client:
+            if not client.has_dataset():
+                return []
+            table = client.make_qualified_table_name(table_name)
+            with client.execute_query(sql.format(table=table), *args) as cursor:
+                rows = cursor.fetchall()
+                names = [d[0] for d in cursor.description] if with_names else []
+    except Exception as exc:
+        if missing_table(exc):
+            return []
+        raise
+    if with_names:
+        return [dict(zip(names, r, strict=True)) for r in rows]
+    return list(rows)
+
+
+def missing_table(exc: Exception) -> bool:
     text = str(exc).lower()
     return "does not exist" in text or "not found" in text or "no such table" in text
 
@@ -229,7 +273,7 @@ def run_rows(warehouse: Any, run_id: str) -> list[dict[str, Any]]:
             ) as cursor:
                 rows = cursor.fetchall()
     except Exception as exc:
-        if _missing_table(exc):
+        if missing_table(exc):
             return []
         raise
     return [dict(zip(("source", "product", "status", "message"), r, strict=True)) for r in rows]

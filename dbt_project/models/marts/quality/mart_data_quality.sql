@@ -4,7 +4,9 @@
 -- GitHub, pull requests whose author resolves to no person. Usage sources are the platforms
 -- (`claude_code`, `cursor`, …); outcome sources are `github` and `git`. For Claude Code and Codex
 -- (`openai_api`), how much of the vendor's reported spend the agents' own telemetry saw, and the
--- gap either way (fct_telemetry_reconciliation).
+-- gap either way (fct_telemetry_reconciliation). From the raw archive, per platform and day: the
+-- tables whose newest load is held (fct_day_versions), the rows quarantined at load
+-- (fct_quarantined_rows) and the repeated rows dropped from the version read.
 {%- set kinds = unassigned_kinds() %}
 
 with
@@ -54,6 +56,71 @@ as_of as (
 telemetry_reconciliation as (
 
     select * from {{ ref('fct_telemetry_reconciliation') }}
+
+),
+
+day_versions as (
+
+    select * from {{ ref('fct_day_versions') }}
+
+),
+
+quarantined_rows as (
+
+    select * from {{ ref('fct_quarantined_rows') }}
+
+),
+
+-- One count per distinct row: a row re-sent by every night's lookback is one row.
+quarantined_days as (
+
+    select
+        platform as source_name,
+        counted_on_date as activity_date,
+        count(distinct {{ dbt.concat(["table_name", "'|'", "row_key", "'|'", "reason"]) }})
+            as quarantined_row_count
+
+    from quarantined_rows
+
+    where platform is not null
+
+    group by
+        platform,
+        counted_on_date
+
+),
+
+version_days as (
+
+    select
+        platform as source_name,
+        archived_date as activity_date,
+        sum(case when is_held then 1 else 0 end) as held_day_count,
+        sum(case when is_read then duplicate_row_count else 0 end) as duplicate_row_count
+
+    from day_versions
+
+    group by
+        platform,
+        archived_date
+
+),
+
+archive_days as (
+
+    select
+        coalesce(version_days.source_name, quarantined_days.source_name) as source_name,
+        coalesce(version_days.activity_date, quarantined_days.activity_date) as activity_date,
+        coalesce(version_days.held_day_count, 0) as held_day_count,
+        coalesce(version_days.duplicate_row_count, 0) as duplicate_row_count,
+        coalesce(quarantined_days.quarantined_row_count, 0) as quarantined_row_count
+
+    from version_days
+
+    full outer join quarantined_days
+        on
+            version_days.source_name = quarantined_days.source_name
+            and version_days.activity_date = quarantined_days.activity_date
 
 ),
 
@@ -223,6 +290,41 @@ git_days as (
 
 ),
 
+-- Days the archive reports something on but no session happened (a held day's sessions are
+-- still there: its stored version is read; a row quarantined on an otherwise empty day is not).
+archive_only_days as (
+
+    select
+        archive_days.source_name,
+        archive_days.activity_date,
+        0 as record_count,
+        0 as unresolved_identity_count,
+        0 as unpriced_model_count,
+        {%- for kind in kinds %}
+            0 as unassigned_{{ kind }}_count,
+            0 as unassigned_{{ kind }}_spend_usd,
+        {%- endfor %}
+        0 as unassigned_spend_usd,
+        cast(null as {{ dbt.type_timestamp() }}) as latest_activity_at
+
+    from archive_days
+
+    where
+        (
+            archive_days.held_day_count
+            + archive_days.duplicate_row_count
+            + archive_days.quarantined_row_count
+        ) > 0
+        and not exists (
+            select 1
+            from usage_days
+            where
+                usage_days.source_name = archive_days.source_name
+                and usage_days.activity_date = archive_days.activity_date
+        )
+
+),
+
 all_days as (
 
     select * from usage_days
@@ -230,6 +332,8 @@ all_days as (
     select * from github_days
     union all
     select * from git_days
+    union all
+    select * from archive_only_days
 
 ),
 
@@ -306,7 +410,10 @@ final as (
                         cast(telemetry_days.telemetry_covered_tokens as decimal(38, 6))
                         / telemetry_days.vendor_tokens
             end as decimal(18, 6)
-        ) as telemetry_token_coverage_share
+        ) as telemetry_token_coverage_share,
+        cast(coalesce(archive_days.held_day_count, 0) as bigint) as held_day_count,
+        cast(coalesce(archive_days.quarantined_row_count, 0) as bigint) as quarantined_row_count,
+        cast(coalesce(archive_days.duplicate_row_count, 0) as bigint) as duplicate_row_count
 
     from all_days
 
@@ -332,6 +439,11 @@ final as (
         on
             all_days.source_name = unpriced_model_names.source_name
             and all_days.activity_date = unpriced_model_names.activity_date
+
+    left join archive_days
+        on
+            all_days.source_name = archive_days.source_name
+            and all_days.activity_date = archive_days.activity_date
 
 )
 

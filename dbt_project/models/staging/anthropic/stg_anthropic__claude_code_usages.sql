@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('anthropic', 'claude_code_usage', {
+    select * from {{ archived_source('anthropic', 'claude_code_usage', 'usage_date', {
         'usage_date': 'date',
         'actor_type': 'varchar',
         'actor_key': 'varchar',

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('anthropic', 'cost_report', {
+    select * from {{ archived_source('anthropic', 'cost_report', 'bucket_date', {
         'row_key': 'varchar',
         'bucket_date': 'date',
         'workspace_id': 'varchar',

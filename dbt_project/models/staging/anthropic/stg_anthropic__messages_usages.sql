@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('anthropic', 'messages_usage', {
+    select * from {{ archived_source('anthropic', 'messages_usage', 'bucket_date', {
         'row_key': 'varchar',
         'bucket_start': 'timestamp with time zone',
         'bucket_end': 'timestamp with time zone',

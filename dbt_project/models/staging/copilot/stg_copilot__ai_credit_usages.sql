@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('copilot', 'ai_credit_usage', {
+    select * from {{ archived_source('copilot', 'ai_credit_usage', 'usage_date', {
         'row_key': 'varchar',
         'usage_date': 'date',
         'product': 'varchar',

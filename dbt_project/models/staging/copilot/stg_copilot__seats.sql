@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('copilot', 'seats', {
+    select * from {{ archived_source('copilot', 'seats', 'snapshot_date', {
         'snapshot_date': 'date',
         'assignee_key': 'varchar',
         'assignee_login': 'varchar',

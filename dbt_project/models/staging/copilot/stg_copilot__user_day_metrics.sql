@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('copilot', 'user_day_metrics', {
+    select * from {{ archived_source('copilot', 'user_day_metrics', 'day', {
         'day': 'date',
         'user_id': 'bigint',
         'user_login': 'varchar',

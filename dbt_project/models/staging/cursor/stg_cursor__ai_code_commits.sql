@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('cursor', 'ai_code_commits', {
+    select * from {{ archived_source('cursor', 'ai_code_commits', 'commit_date', {
         'commit_hash': 'varchar',
         'user_id': 'varchar',
         'user_email': 'varchar',

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('cursor', 'daily_usage', {
+    select * from {{ archived_source('cursor', 'daily_usage', 'day', {
         'day': 'varchar',
         'user_id': 'bigint',
         'email': 'varchar',

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('cursor', 'spend', {
+    select * from {{ archived_source('cursor', 'spend', 'snapshot_date', {
         'snapshot_date': 'date',
         'user_id': 'varchar',
         'email': 'varchar',

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('cursor', 'usage_events', {
+    select * from {{ archived_source('cursor', 'usage_events', 'event_date', {
         'event_key': 'varchar',
         'event_at': 'timestamp with time zone',
         'event_date': 'date',

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('openai', 'completions_usage', {
+    select * from {{ archived_source('openai', 'completions_usage', 'bucket_date', {
         'row_key': 'varchar',
         'start_time': 'bigint',
         'end_time': 'bigint',

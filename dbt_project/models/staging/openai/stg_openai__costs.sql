@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ optional_source('openai', 'costs', {
+    select * from {{ archived_source('openai', 'costs', 'bucket_date', {
         'row_key': 'varchar',
         'bucket_date': 'date',
         'line_item': 'varchar',

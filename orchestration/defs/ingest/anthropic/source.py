@@ -32,11 +32,11 @@ from orchestration.defs.ingest.arrow import (
     key_field,
 )
 from orchestration.defs.ingest.common import (
+    archived_per,
     cents_to_usd,
     columns,
     day_start,
     in_lists,
-    replaced_per,
     rfc3339,
     row_key,
     usd,
@@ -104,7 +104,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
     @dlt.transformer(
         data_from=claude_code_records,
         name="claude_code_usage",
-        **replaced_per(
+        **archived_per(
             "usage_date",
             ("usage_date", "actor_type", "actor_key", "remote", "model"),
             columns={
@@ -150,7 +150,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
     @dlt.transformer(
         data_from=claude_code_records,
         name="claude_code_actor_days",
-        **replaced_per(
+        **archived_per(
             "usage_date",
             ("usage_date", "actor_type", "actor_key", "remote"),
             columns={
@@ -181,7 +181,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
 
     @dlt.resource(
         name="messages_usage",
-        **replaced_per(
+        **archived_per(
             "bucket_date",
             ("row_key",),
             columns=columns(
@@ -227,7 +227,7 @@ def anthropic_source(client: HttpClient, days: list[date]) -> Any:
 
     @dlt.resource(
         name="cost_report",
-        **replaced_per(
+        **archived_per(
             "bucket_date",
             ("row_key",),
             columns={

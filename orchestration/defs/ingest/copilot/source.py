@@ -31,9 +31,9 @@ from orchestration.defs.ingest.arrow import (
 from orchestration.defs.ingest.common import (
     LoggedNotes,
     SourceNotes,
+    archived_per,
     columns,
     first_per_key,
-    replaced_per,
     row_key,
     today_utc,
     usd,
@@ -87,7 +87,7 @@ def copilot_source(
 
     @dlt.resource(
         name="user_day_metrics",
-        **replaced_per(
+        **archived_per(
             "day",
             ("day", "user_id"),
             columns={
@@ -138,7 +138,7 @@ def copilot_source(
 
     @dlt.resource(
         name="seats",
-        **replaced_per(
+        **archived_per(
             "snapshot_date",
             ("snapshot_date", "assignee_key"),
             columns=columns(
@@ -155,7 +155,7 @@ def copilot_source(
 
     @dlt.resource(
         name="ai_credit_usage",
-        **replaced_per(
+        **archived_per(
             "usage_date",
             ("row_key",),
             columns={

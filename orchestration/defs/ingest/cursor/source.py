@@ -27,12 +27,12 @@ from orchestration.defs.ingest.arrow import as_json_text, infer_type
 from orchestration.defs.ingest.common import (
     LoggedNotes,
     SourceNotes,
+    archived_per,
     chunks,
     columns,
     day_bounds_ms_inclusive,
     first_per_key,
     prefetched,
-    replaced_per,
     today_utc,
     yields_lists,
 )
@@ -260,7 +260,7 @@ def cursor_source(
 
     @dlt.resource(
         name="daily_usage",
-        **replaced_per(
+        **archived_per(
             "day",
             ("day", "user_id"),
             columns=columns(
@@ -279,10 +279,10 @@ def cursor_source(
         """Per user per day activity (POST /teams/daily-usage-data), all members incl. inactive."""
         yield from first_per_key(_daily_usage(client, days), ("day", "userId"))
 
-    # Merged by day only (`replaced_per`): with event_key as a primary key too, one night's load
-    # on the large profile took 65 s and 7.5 GiB against 1.1M stored events. event_key (the day
-    # and a position within it) cannot repeat across days.
-    @dlt.resource(name="usage_events", **replaced_per("event_date", ("event_key",)))
+    # Appended as a day's version (`archived_per`), never merged on event_key: as a primary key,
+    # one night's load on the large profile took 65 s and 7.5 GiB against 1.1M stored events.
+    # event_key (the day and a position within it) cannot repeat across days.
+    @dlt.resource(name="usage_events", **archived_per("event_date", ("event_key",)))
     def usage_events() -> Iterator[pa.Table]:
         """Per-request usage (POST /teams/filtered-usage-events): tokens incl. cache, cents."""
         # The next pages download on a second connection while dlt writes this day's table,
@@ -298,7 +298,7 @@ def cursor_source(
 
     @dlt.resource(
         name="spend",
-        **replaced_per(
+        **archived_per(
             "snapshot_date",
             ("snapshot_date", "user_id"),
             columns=columns(
@@ -319,7 +319,7 @@ def cursor_source(
 
     @dlt.resource(
         name="ai_code_commits",
-        **replaced_per(
+        **archived_per(
             "commit_date",
             ("commit_hash",),
             columns=columns(
@@ -446,7 +446,7 @@ def _ai_code_commits(
                 require(item, "commitHash", VENDOR, AI_COMMITS)
                 committed = str(require(item, "commitTs", VENDOR, AI_COMMITS))
                 day = date.fromisoformat(committed[:10])
-                # A row outside the window would make the day-keyed merge replace that day.
+                # A row outside the window would become a version of a day not asked for.
                 if day in wanted:
                     yield {**item, "commit_date": day}
             if not items or page * PAGE_SIZE >= int(body.get("totalCount") or 0):

@@ -25,9 +25,9 @@ from orchestration.defs.ingest.arrow import (
     key_field,
 )
 from orchestration.defs.ingest.common import (
+    archived_per,
     columns,
     day_start,
-    replaced_per,
     rfc3339,
     row_key,
     usd,
@@ -98,7 +98,7 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
 
     @dlt.resource(
         name="completions_usage",
-        **replaced_per(
+        **archived_per(
             "bucket_date",
             ("row_key",),
             columns=columns(
@@ -137,7 +137,7 @@ def openai_source(client: HttpClient, days: list[date]) -> Any:
 
     @dlt.resource(
         name="costs",
-        **replaced_per(
+        **archived_per(
             "bucket_date",
             ("row_key",),
             columns={
