@@ -160,7 +160,7 @@ marker_windows as (
 
     where windows.person_id is not null
 
-    union
+    union distinct
 
     select
         windows.pull_request_id,

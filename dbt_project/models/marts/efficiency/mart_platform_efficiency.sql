@@ -48,7 +48,7 @@ spine as (
         platform,
         month_start_date
     from spend_months
-    union
+    union distinct
     select
         platform,
         month_start_date
