@@ -19,6 +19,7 @@ publish with nothing changed writes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import posixpath
 from dataclasses import dataclass
@@ -203,6 +204,10 @@ def publish(landing: Path, lake: str) -> Published:
                     "location": posixpath.join(lake.rstrip("/"), "raw", dataset, name),
                     "day_column": day_column,
                     "columns": signature,
+                    # What dbt compares with the registered table's property to re-create it.
+                    "columns_digest": hashlib.sha1(
+                        f"{day_column}|{signature}".encode()
+                    ).hexdigest()[:16],
                     "digests": state,
                 }
             )
@@ -222,6 +227,7 @@ def publish(landing: Path, lake: str) -> Published:
                         "location",
                         "day_column",
                         "columns",
+                        "columns_digest",
                         "digests",
                     )
                 ]
