@@ -18,3 +18,24 @@
 {% macro spark__decimal_ratio(numerator, denominator) -%}
     cast(cast({{ numerator }} as double) / cast({{ denominator }} as double) as decimal(38, 12))
 {%- endmacro %}
+
+{#-
+    `amount * share` as a decimal(38, 12) amount (a cost split by a weight of at most 1). Spark
+    multiplies decimal(38, 12) by decimal(38, 12) into decimal(38, 6), losing six digits; there
+    the operands are narrowed first (amounts below 10^12, shares below 10), so the product keeps
+    its 24 decimal places before the cast, as on DuckDB and PostgreSQL.
+-#}
+{% macro decimal_share(amount, share) -%}
+    {{ return(adapter.dispatch('decimal_share', 'tokenworth')(amount, share)) }}
+{%- endmacro %}
+
+{% macro default__decimal_share(amount, share) -%}
+    cast({{ amount }} * {{ share }} as decimal(38, 12))
+{%- endmacro %}
+
+{% macro spark__decimal_share(amount, share) -%}
+    cast(
+        cast({{ amount }} as decimal(24, 12)) * cast({{ share }} as decimal(13, 12))
+        as decimal(38, 12)
+    )
+{%- endmacro %}
