@@ -53,6 +53,11 @@ def _rows(cursor: Any) -> list[Row]:
 @contextmanager
 def open_reader(warehouse: Warehouse) -> Iterator[MartReader]:
     """A function running one SELECT on the warehouse and returning its rows as dicts."""
+    if warehouse.kind == "spark":
+        raise ReportDataError(
+            f"the HTML report reads DuckDB or PostgreSQL, not {warehouse.display}: on Spark, "
+            "point a BI tool at the marts schema (docs/spark.md)"
+        )
     if warehouse.kind == "duckdb":
         import duckdb
 

@@ -32,8 +32,38 @@ def test_postgres_url_and_secret_hiding() -> None:
     assert wh.dbt_env()["TOKENWORTH_PG_PASSWORD"] == "s@cret"
 
 
+def test_spark_urls_name_the_lake_and_land_in_the_home(tmp_path: Path) -> None:
+    """``spark:///path`` (a local lake; four slashes for an absolute path, as for DuckDB) or
+    ``spark:<scheme>://…`` (an object store); dlt lands in the home, dbt gets the lake."""
+    local = parse_warehouse_url(f"spark:///{tmp_path}/lake", home=tmp_path / "home")
+    assert (local.kind, local.lake, local.local_lake) == (
+        "spark", str(tmp_path / "lake"), tmp_path / "lake",
+    )  # fmt: skip
+    assert local.duckdb_path == tmp_path / "home" / "spark-landing.duckdb"
+    assert parse_warehouse_url(local.display, home=tmp_path / "home") == local
+    assert local.dbt_env() == {
+        "TOKENWORTH_DBT_TARGET": "spark",
+        "TOKENWORTH_SPARK_LAKE": str(tmp_path / "lake"),
+        "TOKENWORTH_SPARK_WAREHOUSE_DIR": f"{tmp_path}/lake/warehouse",
+        "TOKENWORTH_SPARK_METASTORE_DIR": str(tmp_path / "lake" / "metastore"),
+    }
+    remote = parse_warehouse_url("spark:s3://bucket/tokenworth/", home=tmp_path)
+    assert (remote.lake, remote.local_lake, remote.display) == (
+        "s3://bucket/tokenworth", None, "spark:s3://bucket/tokenworth",
+    )  # fmt: skip
+    assert remote.dbt_env()["TOKENWORTH_SPARK_WAREHOUSE_DIR"] == "s3://bucket/tokenworth/warehouse"
+
+
 @pytest.mark.parametrize(
-    "url", ["mysql://a:b@h/db", "postgresql://u:topsecret@/db", "duckdb:relative.db"]
+    "url",
+    [
+        "mysql://a:b@h/db",
+        "postgresql://u:topsecret@/db",
+        "duckdb:relative.db",
+        "spark:///",
+        "spark:ftp://u:topsecret@host/lake",
+        "spark://lake",
+    ],
 )
 def test_bad_urls_fail_without_echoing_secrets(url: str) -> None:
     with pytest.raises(WarehouseConfigError) as info:

@@ -19,7 +19,7 @@
         (
             select
             {%- for name, type in columns.items() %}
-                cast(null as {{ type }}) as {{ name }}{{ "," if not loop.last }}
+                {{ dbt.cast("null", type) }} as {{ name }}{{ "," if not loop.last }}
             {%- endfor %}
             where 1 = 0
         ) as {{ table_name }}_rows
@@ -31,7 +31,7 @@
                 {% if name | lower in present -%}
                     {{ adapter.quote(name) }}
                 {%- else -%}
-                    cast(null as {{ type }})
+                    {{ dbt.cast("null", type) }}
                 {%- endif %} as {{ name }}{{ "," if not loop.last }}
             {%- endfor %}
             from {{ existing }}

@@ -13,3 +13,8 @@
 {% macro duckdb__to_utc_timestamp(column) -%}
     timezone('UTC', {{ column }})
 {%- endmacro %}
+
+{#- Spark's timestamp is an instant shown in the session time zone: UTC (profiles.yml). -#}
+{% macro spark__to_utc_timestamp(column) -%}
+    {{ column }}
+{%- endmacro %}

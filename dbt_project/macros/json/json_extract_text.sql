@@ -18,3 +18,7 @@
 {% macro postgres__json_extract_text(column, path) -%}
     (cast({{ column }} as jsonb) #>> '{ {{- path | join(",") -}} }')
 {%- endmacro %}
+
+{% macro spark__json_extract_text(column, path) -%}
+    get_json_object({{ column }}, '$.{{ path | join(".") }}')
+{%- endmacro %}

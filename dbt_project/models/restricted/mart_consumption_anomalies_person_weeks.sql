@@ -108,12 +108,7 @@ request_shapes as (
         {%- for column in ['input_tokens', 'output_tokens'] %}
             case
                 when {{ column }} < 100 then {{ column }}
-                else round(
-                    {{ column }},
-                    2 - cast(
-                        floor(log10(cast({{ column }} as {{ dbt.type_numeric() }})) + 1) as integer
-                    )
-                )
+                else {{ round_significant(column, 2) }}
             end as {{ column }}_shape,
         {%- endfor %}
         model

@@ -120,6 +120,8 @@ def dbt_assets_for(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         config: DbtConfig,
     ) -> Iterator[Any]:
         target = warehouse.warehouse()
+        if target.kind == "spark":
+            publish_raw_layer(context, target)
         window = context.partition_time_window
         variables = {
             # dbt_project/profiles.yml reads the warehouse from these.
@@ -135,6 +137,19 @@ def dbt_assets_for(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
             raise dg.Failure(description=failed_build_summary(invocation, target))
 
     return tokenworth_dbt
+
+
+def publish_raw_layer(context: dg.AssetExecutionContext, target: Warehouse) -> None:
+    """On Spark: the raw tables that changed, from the landing file to the lake as Parquet."""
+    from orchestration.lib.lake import publish
+
+    assert target.duckdb_path is not None
+    published = publish(target.duckdb_path, target.lake)
+    context.log.info(
+        f"published the raw layer to {target.display}: {published.tables_written} table(s) "
+        f"written ({published.day_files_written} day file(s)), "
+        f"{published.tables_unchanged} unchanged"
+    )
 
 
 def failed_build_summary(invocation: DbtCliInvocation, target: Warehouse) -> str:

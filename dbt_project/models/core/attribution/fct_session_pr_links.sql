@@ -160,7 +160,7 @@ marker_windows as (
 
     where windows.person_id is not null
 
-    union
+    union distinct
 
     select
         windows.pull_request_id,
@@ -413,10 +413,7 @@ final as (
         shares.commits_during_session,
         shares.first_commit_during_session_at,
         shares.candidate_pull_requests,
-        cast(
-            cast(shares.share_units as decimal(38, 12))
-            / cast(shares.session_share_units as decimal(38, 12)) as decimal(38, 12)
-        ) as weight
+        {{ decimal_ratio('shares.share_units', 'shares.session_share_units') }} as weight
 
     from kept
 

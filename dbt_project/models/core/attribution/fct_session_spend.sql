@@ -96,7 +96,7 @@ linked_costs as (
                     )
             else session_signals.started_at
         end as work_started_at,
-        cast(session_signals.cost_usd * linked_fragments.weight as decimal(38, 12)) as share_usd
+        {{ decimal_share('session_signals.cost_usd', 'linked_fragments.weight') }} as share_usd
 
     from linked_fragments
 

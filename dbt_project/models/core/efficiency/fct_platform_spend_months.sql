@@ -65,7 +65,7 @@ spine as (
         platform,
         month_start_date
     from usage_by_month
-    union
+    union distinct
     select
         platform,
         month_start_date

@@ -177,7 +177,7 @@ spine as (
         month_start_date,
         work_type
     from attributed
-    union
+    union distinct
     select
         platform,
         month_start_date,

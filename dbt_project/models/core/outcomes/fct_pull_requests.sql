@@ -49,7 +49,7 @@ all_platforms as (
 
     from attributed_platforms
 
-    union
+    union distinct
 
     select
         pull_request_id,

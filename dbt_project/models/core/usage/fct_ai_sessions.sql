@@ -1,7 +1,8 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=day_incremental_strategy(),
     unique_key='session_date',
+    partition_by=day_partition_by('session_date'),
     on_schema_change='append_new_columns',
 ) }}
 

@@ -106,7 +106,7 @@ vendor_days as (
         vendor,
         cost_date
     from priced
-    union
+    union distinct
     select
         vendor,
         cost_date

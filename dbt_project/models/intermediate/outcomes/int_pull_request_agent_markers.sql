@@ -145,15 +145,15 @@ by_label as (
 unioned as (
 
     select * from in_commit_messages
-    union
+    union distinct
     select * from in_pull_request_bodies
-    union
+    union distinct
     select * from by_pull_request_author
-    union
+    union distinct
     select * from by_commit_author
-    union
+    union distinct
     select * from by_head_branch
-    union
+    union distinct
     select * from by_label
 
 )

@@ -46,7 +46,7 @@ pull_request_oids as (
 
     from commits
 
-    union
+    union distinct
 
     select
         pull_request_id,

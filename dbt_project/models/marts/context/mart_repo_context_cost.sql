@@ -1,3 +1,4 @@
+{%- set double_type = engine_type('double precision') -%}
 -- One row per repository and month (of the session): context tokens (uncached input + cache
 -- writes + cache reads) per attributed session, cache reuse, and the retry and abandoned shares
 -- of the spend attributed to the repository — where agents lack context. Session tokens are
@@ -52,7 +53,7 @@ final as (
             as context_tokens,
         cast(
             sum(input_tokens + cache_write_tokens + cache_read_tokens)
-            / count(distinct session_id) as double precision
+            / count(distinct session_id) as {{ double_type }}
         ) as context_tokens_per_session,
         cast(
             case
@@ -60,7 +61,7 @@ final as (
                     then
                         sum(cache_read_tokens)
                         / sum(input_tokens + cache_write_tokens + cache_read_tokens)
-            end as double precision
+            end as {{ double_type }}
         ) as cache_reuse_rate,
         case
             when sum(spend_usd) > 0

@@ -1,3 +1,4 @@
+{%- set double_type = engine_type('double precision') -%}
 -- One row per platform and month: total spend (usage + seats, both shown), attributed spend,
 -- accepted and durable outcomes (each PR counted once across platforms, split by the platforms'
 -- shares of its attributed AI cost), cost per accepted and per durable outcome, acceptance rate,
@@ -48,7 +49,7 @@ spine as (
         platform,
         month_start_date
     from spend_months
-    union
+    union distinct
     select
         platform,
         month_start_date
@@ -108,9 +109,9 @@ final as (
             case
                 when spend_months.cache_read_tokens + spend_months.cache_write_tokens > 0
                     then
-                        cast(spend_months.cache_read_tokens as double precision)
+                        cast(spend_months.cache_read_tokens as {{ double_type }})
                         / spend_months.prompt_tokens
-            end as double precision
+            end as {{ double_type }}
         ) as cache_hit_rate,
         cast(spend_months.cache_read_tokens as {{ dbt.type_bigint() }}) as cache_read_tokens,
         cast(spend_months.cache_write_tokens as {{ dbt.type_bigint() }}) as cache_write_tokens,

@@ -1,3 +1,4 @@
+{%- set double_type = engine_type('double precision') -%}
 -- One row per repository, month (of PR creation) and AI-assisted flag: PR size, time to first
 -- review, review rounds, time to merge and review cost — does AI-assisted work drag on review?
 
@@ -36,10 +37,10 @@ final as (
         is_ai_assisted,
         cast(count(*) as bigint) as pull_request_count,
         cast(sum(is_merged) as bigint) as merged_count,
-        cast(avg(changed_lines) as double precision) as avg_changed_lines,
-        cast(avg(hours_to_first_review) as double precision) as avg_hours_to_first_review,
-        cast(avg(review_rounds) as double precision) as avg_review_rounds,
-        cast(avg(hours_to_merge) as double precision) as avg_hours_to_merge,
+        cast(avg(changed_lines) as {{ double_type }}) as avg_changed_lines,
+        cast(avg(hours_to_first_review) as {{ double_type }}) as avg_hours_to_first_review,
+        cast(avg(review_rounds) as {{ double_type }}) as avg_review_rounds,
+        cast(avg(hours_to_merge) as {{ double_type }}) as avg_hours_to_merge,
         cast(
             cast(sum(review_minutes) * {{ var('reviewer_hourly_usd') }} as decimal(38, 12)) / 60
             as decimal(38, 12)
