@@ -1,0 +1,298 @@
+"""Raw tables of any size for ``tokenworth bench --synthetic``, written straight into DuckDB.
+
+Why not the sandbox generator at full size: it builds every request, session and pull request as
+a Python object and writes real git history. The ``demo`` profile (150 engineers, 45 days) takes
+about 4 s and 131,000 request objects; a 2,000-engineer year would take 7 minutes and ~15 GB of
+objects before any git work, and a 10,000-engineer year does not fit in this machine's memory.
+
+So the vectorised path keeps the generator's distributions by *tiling* its output:
+
+1. **Template**: the sandbox generator's world for a profile (``demo`` by default) is extracted
+   once by the real pipeline (``tokenworth run`` of every ingest group against the sandbox
+   server) and the raw warehouse is cached under the bench work directory, keyed by the code of
+   ``sandbox/``. Its tables are exactly what dlt writes: same schemas, types, ``_dlt`` columns.
+2. **Tiles**: the output holds ``shards`` copies of the template's organisation (engineers ×
+   shards) and ``copies`` consecutive copies of its period (days), each written by one
+   ``INSERT … SELECT`` from the template. Every identifier is rewritten consistently in every
+   table and every free text that carries it, so joins within a tile hold and tiles never
+   collide: people (e-mails, GitHub logins, vendor user and key ids, numeric user ids) and
+   repositories per shard; sessions (UUIDs), commits (SHA-1s), GitHub node ids, pull-request
+   numbers and row keys per tile. Dates and epoch columns move by whole template periods. Bots
+   (``[bot]`` logins) and the models' catalogue are shared, as in a real organisation.
+3. **Trim**: each copy takes the template's rows of its period's days (not the extraction's
+   lookback day before it), the last copy only up to the last requested day (pull-request
+   children go with their pull request), so ``--days`` is exact; engineers are the template's
+   people × shards.
+
+Per engineer-day the result has the template's distributions (sessions, requests, PRs, reviews,
+reverts, telemetry share) by construction; what tiling cannot give is variety across shards
+(each shard repeats the same people's behaviour) and links across tile seams (a session or PR
+never spans two copies of the period). Both are irrelevant to the transforms' cost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+# Tables holding one snapshot of the organisation, not days: copied per shard, not per period.
+SNAPSHOT_TABLES = frozenset(
+    {
+        "raw_anthropic.users",
+        "raw_anthropic.api_keys",
+        "raw_openai.users",
+        "raw_cursor.members",
+        "raw_cursor.spend",
+        "raw_copilot.seats",
+        "raw_people.roster",
+    }
+)
+# The pipeline's own run record: copied once, its days widened to the synthetic history.
+RUN_RECORD = "raw_tokenworth.source_runs"
+# Children of a pull request: trimmed with it.
+PR_CHILDREN = (
+    "pull_request_commits",
+    "pull_request_files",
+    "pull_request_labels",
+    "pull_request_review_threads",
+    "pull_request_reviews",
+    "pull_request_timeline_events",
+)
+# BIGINT columns holding a GitHub/Copilot/Cursor person's numeric id: offset per shard.
+PERSON_NUMBERS = frozenset({"user_id", "assignee__id", "author_database_id"})
+PERSON_NUMBER_STRIDE = 10_000_000
+# BIGINT columns holding a pull-request number: number × 100 + period copy (text refs alike).
+PR_NUMBERS = frozenset({"number", "pr_number", "source_number", "original_number", "later_number"})
+# Epoch columns of day tables: (name, units per day).
+EPOCH_COLUMNS = {
+    "timestamp": 86_400_000,
+    "date": 86_400_000,
+    "start_time": 86_400,
+    "end_time": 86_400,
+}
+# Text columns holding an ISO day.
+TEXT_DAY_COLUMNS = frozenset({"day", "day_partition"})
+# Row keys (dlt primary keys built from several fields): made unique per tile by a suffix.
+ROW_KEYS = frozenset(
+    {"row_key", "event_key", "_dlt_id", "assignee_key", "record_key", "point_key", "request_id"}
+)
+# Text columns naming one person by an opaque id: suffixed per shard.
+PERSON_TEXT = frozenset({"user_account_uuid", "person_id"})
+
+
+@dataclass(frozen=True)
+class Tiling:
+    """How many tiles: ``shards`` organisations × ``copies`` periods of ``period_days``."""
+
+    shards: int
+    copies: int
+    period_days: int
+    first_day: date
+    days: int
+
+    @property
+    def last_day(self) -> date:
+        return self.first_day + timedelta(days=self.days - 1)
+
+
+def plan(
+    template_people: int, template_days: int, first_day: date, engineers: int, days: int
+) -> Tiling:
+    """The tiling giving at least ``engineers`` people over exactly ``days`` days."""
+    if engineers < 1 or days < 1:
+        raise ValueError("--engineers and --days must be at least 1")
+    return Tiling(
+        shards=math.ceil(engineers / template_people),
+        copies=math.ceil(days / template_days),
+        period_days=template_days,
+        first_day=first_day,
+        days=days,
+    )
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _text_rules(shard: int, tile: int, column: str) -> list[tuple[str, str]]:
+    """(pattern, replacement) pairs for one text column of shard ``shard``, tile ``tile``."""
+    rules: list[tuple[str, str]] = []
+    if shard:
+        s = f"s{shard}"
+        rules += [
+            # e-mail local parts (bots' noreply addresses have a bracket and stay shared)
+            (r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+\.[A-Za-z0-9.-]+)", rf"\1.{s}@\2"),
+            # repositories, also in URLs and references
+            (r"\bacme/([A-Za-z0-9._-]+)", rf"acme/\1-{s}"),
+            # vendor ids of people, keys, workspaces, projects
+            (r"\b(user|apikey|wrkspc|proj|key)([_-])([A-Za-z0-9]{16,})\b", rf"\1\2\3{s}"),
+            (r"\bclaude_code_key_([A-Za-z0-9_.-]+)", rf"claude_code_key_\1_{s}"),
+        ]
+    if tile:
+        hex6 = f"{tile:06x}"
+        rules += [
+            # session and conversation ids (UUIDs), commits (SHA-1), GitHub node ids
+            (
+                r"\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{6})[0-9a-f]{6}\b",
+                rf"\1{hex6}",
+            ),
+            (r"\b([0-9a-f]{34})[0-9a-f]{6}\b", rf"\1{hex6}"),
+            (r"\b(PR|PRR|PRRT|EV)_([A-Za-z0-9]+)", rf"\1_\2x{hex6}"),
+        ]
+    return rules
+
+
+def _expression(
+    column: str,
+    kind: str,
+    table: str,
+    shard: int,
+    copy: int,
+    tile: int,
+    tiling: Tiling,
+    day_table: bool,
+) -> str:
+    """The SELECT expression writing ``column`` of one tile."""
+    ident = f'"{column}"'
+    shift_days = copy * tiling.period_days if day_table else 0
+    kind = kind.upper()
+    if kind == "DATE":
+        return f"{ident} + {shift_days}" if shift_days else ident
+    if kind.startswith("TIMESTAMP"):
+        return f"{ident} + interval {shift_days} day" if shift_days else ident
+    if kind in ("BIGINT", "INTEGER", "HUGEINT"):
+        if column in PR_NUMBERS and tiling.copies > 1:
+            return f"{ident} * 100 + {copy}"
+        if column in PERSON_NUMBERS and shard:
+            return f"{ident} + {shard * PERSON_NUMBER_STRIDE}"
+        if column in EPOCH_COLUMNS and shift_days:
+            return f"{ident} + {shift_days * EPOCH_COLUMNS[column]}"
+        return ident
+    if kind not in ("VARCHAR", "JSON"):
+        return ident
+    expr = ident
+    if column in TEXT_DAY_COLUMNS and shift_days:
+        expr = f"coalesce(strftime(try_cast({expr} as date) + {shift_days}, '%Y-%m-%d'), {expr})"
+    for pattern, replacement in _text_rules(shard, tile, column):
+        expr = f"regexp_replace({expr}, {_sql_text(pattern)}, {_sql_text(replacement)}, 'g')"
+    if tiling.copies > 1:
+        # "#119", "/pull/119": the number as PR_NUMBERS writes it (number × 100 + copy).
+        expr = f"regexp_replace({expr}, '(#|/pull/|/pulls/)([0-9]+)\\b', '\\1\\2{copy:02d}', 'g')"
+    if shard and "login" in column:
+        # GitHub logins (lists in the roster); bots are shared by every shard.
+        expr = (
+            f"case when {ident} like '%[bot]%' then {ident} else "
+            f"regexp_replace({expr}, '([A-Za-z0-9_.-]+)', '\\1-s{shard}', 'g') end"
+        )
+    if column in PERSON_TEXT and shard:
+        expr = f"{expr} || 's{shard}'"
+    if column in ROW_KEYS and (shard or copy) and table != "raw_people.roster":
+        expr = f"{expr} || '~{shard}.{copy}'"
+    if kind == "JSON":
+        expr = f"cast({expr} as json)"
+    return expr
+
+
+def _tables(con: Any, catalog: str = "tpl") -> list[tuple[str, str]]:
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        f"where table_catalog = '{catalog}' and table_schema like 'raw\\_%' escape '\\' "
+        "and table_schema not like '%\\_staging' escape '\\' order by 1, 2"
+    ).fetchall()
+
+
+def _columns(con: Any, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = 'tpl' and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+
+
+def _main_day(columns: list[tuple[str, str]]) -> str | None:
+    """The row's day as SQL: its first DATE column, else its first timestamp, else its text day."""
+    for kind in ("DATE", "TIMESTAMP"):
+        for name, data_type in columns:
+            if data_type.upper().startswith(kind) and name != "measured_as_of":
+                return f'cast("{name}" as date)'
+    for name, _ in columns:
+        if name in TEXT_DAY_COLUMNS:
+            return f'try_cast("{name}" as date)'
+    return None
+
+
+def write(
+    template: Path,
+    out: Path,
+    tiling: Tiling,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> dict[str, int]:
+    """Write the tiled raw tables into a new DuckDB file ``out``; row count per table."""
+    import duckdb
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    con = duckdb.connect(str(out))
+    if threads:
+        con.execute(f"set threads = {threads}")
+    if memory_limit:
+        con.execute(f"set memory_limit = '{memory_limit}'")
+    con.execute("set preserve_insertion_order = false")
+    con.execute(f"attach {_sql_text(str(template))} as tpl (read_only)")
+    counts: dict[str, int] = {}
+    try:
+        for schema, table in _tables(con):
+            name = f"{schema}.{table}"
+            columns = _columns(con, schema, table)
+            con.execute(f'create schema if not exists "{schema}"')
+            target = f'"{schema}"."{table}"'
+            source = f'tpl."{schema}"."{table}"'
+            con.execute(f"create table {target} as select * from {source} limit 0")
+            if table.startswith("_dlt") or name == RUN_RECORD:
+                con.execute(f"insert into {target} select * from {source}")
+                continue
+            day_table = name not in SNAPSHOT_TABLES
+            copies = range(tiling.copies) if day_table else range(1)
+            # (git measurements are dated by when they were measured: kept with their PRs)
+            day = _main_day(columns) if day_table and schema != "raw_git" else None
+            for shard in range(tiling.shards):
+                for copy in copies:
+                    # The template's days this copy takes: its period (the extraction's lookback
+                    # day before it is left out), cut at the last requested day.
+                    span = min(tiling.period_days, tiling.days - copy * tiling.period_days)
+                    where = (
+                        f"where coalesce({day} >= date '{tiling.first_day}' and {day} < "
+                        f"date '{tiling.first_day}' + {span}, true)"
+                        if day
+                        else ""
+                    )
+                    tile = shard * tiling.copies + copy
+                    exprs = ", ".join(
+                        _expression(c, k, name, shard, copy, tile, tiling, day_table) + f' as "{c}"'
+                        for c, k in columns
+                    )
+                    con.execute(f"insert into {target} select {exprs} from {source} {where}")
+        # Pull-request children go with their pull request.
+        for child in PR_CHILDREN:
+            con.execute(
+                f"delete from raw_github.{child} where pull_request_id not in "
+                "(select id from raw_github.pull_requests)"
+            )
+        con.execute(
+            f"update {RUN_RECORD} set first_day = ?, last_day = ?",
+            [tiling.first_day, tiling.last_day],
+        )
+        for schema, table in _tables(con, out.stem):
+            if not table.startswith("_dlt"):
+                row = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+                counts[f"{schema}.{table}"] = int(row[0]) if row else 0
+        con.execute("detach tpl")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return counts
