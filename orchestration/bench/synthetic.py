@@ -117,80 +117,73 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _text_rules(shard: int, tile: int, column: str) -> list[tuple[str, str]]:
-    """(pattern, replacement) pairs for one text column of shard ``shard``, tile ``tile``."""
-    rules: list[tuple[str, str]] = []
-    if shard:
-        s = f"s{shard}"
-        rules += [
-            # e-mail local parts (bots' noreply addresses have a bracket and stay shared)
-            (r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+\.[A-Za-z0-9.-]+)", rf"\1.{s}@\2"),
-            # repositories, also in URLs and references
-            (r"\bacme/([A-Za-z0-9._-]+)", rf"acme/\1-{s}"),
-            # vendor ids of people, keys, workspaces, projects
-            (r"\b(user|apikey|wrkspc|proj|key)([_-])([A-Za-z0-9]{16,})\b", rf"\1\2\3{s}"),
-            (r"\bclaude_code_key_([A-Za-z0-9_.-]+)", rf"claude_code_key_\1_{s}"),
-        ]
-    if tile:
-        hex6 = f"{tile:06x}"
-        rules += [
-            # session and conversation ids (UUIDs), commits (SHA-1), GitHub node ids
-            (
-                r"\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{6})[0-9a-f]{6}\b",
-                rf"\1{hex6}",
-            ),
-            (r"\b([0-9a-f]{34})[0-9a-f]{6}\b", rf"\1{hex6}"),
-            (r"\b(PR|PRR|PRRT|EV)_([A-Za-z0-9]+)", rf"\1_\2x{hex6}"),
-        ]
-    return rules
+# Rewrites of text, per shard (people, repositories) and per tile (sessions, commits, node ids).
+# "§" in a replacement stands for the shard's suffix ("s3"), "¤" for the tile's six hex digits.
+SHARD_RULES = (
+    # e-mail local parts (bots' noreply addresses have a bracket and stay shared)
+    (r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+\.[A-Za-z0-9.-]+)", r"\1.§@\2"),
+    # repositories, also in URLs and references
+    (r"\bacme/([A-Za-z0-9._-]+)", r"acme/\1-§"),
+    # vendor ids of people, keys, workspaces, projects
+    (r"\b(user|apikey|wrkspc|proj|key)([_-])([A-Za-z0-9]{16,})\b", r"\1\2\3§"),
+    (r"\bclaude_code_key_([A-Za-z0-9_.-]+)", r"claude_code_key_\1_§"),
+)
+TILE_RULES = (
+    # session and conversation ids (UUIDs), commits (SHA-1), GitHub node ids
+    (r"\b([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{6})[0-9a-f]{6}\b", r"\1¤"),
+    (r"\b([0-9a-f]{34})[0-9a-f]{6}\b", r"\1¤"),
+    (r"\b(PR|PRR|PRRT|EV)_([A-Za-z0-9]+)", r"\1_\2x¤"),
+)
 
 
-def _expression(
-    column: str,
-    kind: str,
-    table: str,
-    shard: int,
-    copy: int,
-    tile: int,
-    tiling: Tiling,
-    day_table: bool,
-) -> str:
-    """The SELECT expression writing ``column`` of one tile."""
-    ident = f'"{column}"'
-    shift_days = copy * tiling.period_days if day_table else 0
+def _chain(expr: str, rules: tuple[tuple[str, str], ...]) -> str:
+    for pattern, replacement in rules:
+        expr = f"regexp_replace({expr}, {_sql_text(pattern)}, {_sql_text(replacement)}, 'g')"
+    return expr
+
+
+def _expression(column: str, kind: str, table: str, tiling: Tiling, day_table: bool) -> str:
+    """The SELECT expression writing ``column`` of every tile: ``t`` is the tile (shard, copy,
+    tile number, shift in days, suffixes), ``r`` the template's row."""
+    ident = f'r."{column}"'
     kind = kind.upper()
     if kind == "DATE":
-        return f"{ident} + {shift_days}" if shift_days else ident
+        return f"{ident} + cast(t.shift as integer)" if day_table else ident
     if kind.startswith("TIMESTAMP"):
-        return f"{ident} + interval {shift_days} day" if shift_days else ident
+        return f"{ident} + to_days(cast(t.shift as integer))" if day_table else ident
     if kind in ("BIGINT", "INTEGER", "HUGEINT"):
         if column in PR_NUMBERS and tiling.copies > 1:
-            return f"{ident} * 100 + {copy}"
-        if column in PERSON_NUMBERS and shard:
-            return f"{ident} + {shard * PERSON_NUMBER_STRIDE}"
-        if column in EPOCH_COLUMNS and shift_days:
-            return f"{ident} + {shift_days * EPOCH_COLUMNS[column]}"
+            return f"{ident} * 100 + t.copy"
+        if column in PERSON_NUMBERS:
+            return f"{ident} + t.shard * {PERSON_NUMBER_STRIDE}"
+        if column in EPOCH_COLUMNS and day_table:
+            return f"{ident} + t.shift * {EPOCH_COLUMNS[column]}"
         return ident
     if kind not in ("VARCHAR", "JSON"):
         return ident
     expr = ident
-    if column in TEXT_DAY_COLUMNS and shift_days:
-        expr = f"coalesce(strftime(try_cast({expr} as date) + {shift_days}, '%Y-%m-%d'), {expr})"
-    for pattern, replacement in _text_rules(shard, tile, column):
-        expr = f"regexp_replace({expr}, {_sql_text(pattern)}, {_sql_text(replacement)}, 'g')"
+    if column in TEXT_DAY_COLUMNS and day_table:
+        expr = f"coalesce(strftime(try_cast({expr} as date) + cast(t.shift as integer), '%Y-%m-%d'), {expr})"
+    shard_rewrite = f"replace({_chain(expr, SHARD_RULES)}, '§', t.s)"
+    expr = f"case when t.shard > 0 then {shard_rewrite} else {expr} end"
+    tile_rewrite = f"replace({_chain(expr, TILE_RULES)}, '¤', t.hex6)"
+    expr = f"case when t.tile > 0 then {tile_rewrite} else {expr} end"
     if tiling.copies > 1:
         # "#119", "/pull/119": the number as PR_NUMBERS writes it (number × 100 + copy).
-        expr = f"regexp_replace({expr}, '(#|/pull/|/pulls/)([0-9]+)\\b', '\\1\\2{copy:02d}', 'g')"
-    if shard and "login" in column:
+        expr = (
+            f"replace(regexp_replace({expr}, '(#|/pull/|/pulls/)([0-9]+)\\b', '\\1\\2¦', 'g'), "
+            "'¦', t.cc)"
+        )
+    if "login" in column:
         # GitHub logins (lists in the roster); bots are shared by every shard.
         expr = (
-            f"case when {ident} like '%[bot]%' then {ident} else "
-            f"regexp_replace({expr}, '([A-Za-z0-9_.-]+)', '\\1-s{shard}', 'g') end"
+            f"case when t.shard = 0 or {ident} like '%[bot]%' then {expr} else "
+            f"replace(regexp_replace({expr}, '([A-Za-z0-9_.-]+)', '\\1-§', 'g'), '§', t.s) end"
         )
-    if column in PERSON_TEXT and shard:
-        expr = f"{expr} || 's{shard}'"
-    if column in ROW_KEYS and (shard or copy) and table != "raw_people.roster":
-        expr = f"{expr} || '~{shard}.{copy}'"
+    if column in PERSON_TEXT:
+        expr = f"case when t.shard > 0 then {expr} || t.s else {expr} end"
+    if column in ROW_KEYS and table != "raw_people.roster":
+        expr = f"case when t.tile > 0 then {expr} || t.key else {expr} end"
     if kind == "JSON":
         expr = f"cast({expr} as json)"
     return expr
@@ -218,10 +211,10 @@ def _main_day(columns: list[tuple[str, str]]) -> str | None:
     for kind in ("DATE", "TIMESTAMP"):
         for name, data_type in columns:
             if data_type.upper().startswith(kind) and name != "measured_as_of":
-                return f'cast("{name}" as date)'
+                return f'cast({{r}}"{name}" as date)'
     for name, _ in columns:
         if name in TEXT_DAY_COLUMNS:
-            return f'try_cast("{name}" as date)'
+            return f'try_cast({{r}}"{name}" as date)'
     return None
 
 
@@ -244,6 +237,18 @@ def write(
         con.execute(f"set memory_limit = '{memory_limit}'")
     con.execute("set preserve_insertion_order = false")
     con.execute(f"attach {_sql_text(str(template))} as tpl (read_only)")
+    # One row per tile: every table is written by one INSERT … SELECT over template × tiles.
+    con.execute(
+        f"""
+        create temp table tiles as
+        select shard, copy, shard * {tiling.copies} + copy as tile,
+               copy * {tiling.period_days} as shift,
+               least({tiling.period_days}, {tiling.days} - copy * {tiling.period_days}) as span,
+               's' || shard as s, lpad(lower(hex(shard * {tiling.copies} + copy)), 6, '0') as hex6,
+               lpad(cast(copy as varchar), 2, '0') as cc, '~' || shard || '.' || copy as key
+        from range({tiling.shards}) as shards(shard), range({tiling.copies}) as copies(copy)
+        """
+    )
     counts: dict[str, int] = {}
     try:
         for schema, table in _tables(con):
@@ -257,26 +262,22 @@ def write(
                 con.execute(f"insert into {target} select * from {source}")
                 continue
             day_table = name not in SNAPSHOT_TABLES
-            copies = range(tiling.copies) if day_table else range(1)
             # (git measurements are dated by when they were measured: kept with their PRs)
             day = _main_day(columns) if day_table and schema != "raw_git" else None
-            for shard in range(tiling.shards):
-                for copy in copies:
-                    # The template's days this copy takes: its period (the extraction's lookback
-                    # day before it is left out), cut at the last requested day.
-                    span = min(tiling.period_days, tiling.days - copy * tiling.period_days)
-                    where = (
-                        f"where coalesce({day} >= date '{tiling.first_day}' and {day} < "
-                        f"date '{tiling.first_day}' + {span}, true)"
-                        if day
-                        else ""
-                    )
-                    tile = shard * tiling.copies + copy
-                    exprs = ", ".join(
-                        _expression(c, k, name, shard, copy, tile, tiling, day_table) + f' as "{c}"'
-                        for c, k in columns
-                    )
-                    con.execute(f"insert into {target} select {exprs} from {source} {where}")
+            # Each copy takes the template's rows of its period's days (the extraction's
+            # lookback day before it is left out), the last one cut at the last requested day.
+            where = "where t.copy = 0" if not day_table else ""
+            if day:
+                where = (
+                    f"where coalesce({day.format(r='r.')} >= date '{tiling.first_day}' and "
+                    f"{day.format(r='r.')} < date '{tiling.first_day}' + cast(t.span as integer), true)"
+                )
+            exprs = ", ".join(
+                _expression(c, k, name, tiling, day_table) + f' as "{c}"' for c, k in columns
+            )
+            con.execute(
+                f"insert into {target} select {exprs} from {source} as r, tiles as t {where}"
+            )
         # Pull-request children go with their pull request.
         for child in PR_CHILDREN:
             con.execute(
