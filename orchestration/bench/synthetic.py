@@ -142,9 +142,43 @@ def _chain(expr: str, rules: tuple[tuple[str, str], ...]) -> str:
     return expr
 
 
-def _expression(column: str, kind: str, table: str, tiling: Tiling, day_table: bool) -> str:
+NUMBER_REF = r"(#|/pull/|/pulls/)([0-9]+)\b"
+
+
+def _matches(con: Any, source: str, columns: list[tuple[str, str]]) -> dict[str, set[str]]:
+    """Which rule groups can change each text column: the ones some template value matches (a
+    rule nothing matches is left out of the SQL; the otel tables' many text columns are mostly
+    enumerations)."""
+    groups = {"shard": SHARD_RULES, "tile": TILE_RULES, "number": ((NUMBER_REF, ""),)}
+    texts = [c for c, k in columns if k.upper() in ("VARCHAR", "JSON")]
+    if not texts:
+        return {}
+    selects = [
+        "coalesce(bool_or("
+        + " or ".join(
+            f'regexp_matches(cast("{c}" as varchar), {_sql_text(pattern)})' for pattern, _ in rules
+        )
+        + "), false)"
+        for c in texts
+        for rules in groups.values()
+    ]
+    row = con.execute(f"select {', '.join(selects)} from {source}").fetchone() or ()
+    flags = iter(row)
+    return {c: {g for g in groups if next(flags)} for c in texts}
+
+
+def _expression(
+    column: str,
+    kind: str,
+    table: str,
+    tiling: Tiling,
+    day_table: bool,
+    groups: set[str] | None = None,
+) -> str:
     """The SELECT expression writing ``column`` of every tile: ``t`` is the tile (shard, copy,
-    tile number, shift in days, suffixes), ``r`` the template's row."""
+    tile number, shift in days, suffixes), ``r`` the template's row; ``groups`` the text rule
+    groups that can change it (default: every one)."""
+    groups = {"shard", "tile", "number"} if groups is None else groups
     ident = f'r."{column}"'
     kind = kind.upper()
     if kind == "DATE":
@@ -163,12 +197,15 @@ def _expression(column: str, kind: str, table: str, tiling: Tiling, day_table: b
         return ident
     expr = ident
     if column in TEXT_DAY_COLUMNS and day_table:
-        expr = f"coalesce(strftime(try_cast({expr} as date) + cast(t.shift as integer), '%Y-%m-%d'), {expr})"
-    shard_rewrite = f"replace({_chain(expr, SHARD_RULES)}, '§', t.s)"
-    expr = f"case when t.shard > 0 then {shard_rewrite} else {expr} end"
-    tile_rewrite = f"replace({_chain(expr, TILE_RULES)}, '¤', t.hex6)"
-    expr = f"case when t.tile > 0 then {tile_rewrite} else {expr} end"
-    if tiling.copies > 1:
+        shifted = f"try_cast({expr} as date) + cast(t.shift as integer)"
+        expr = f"coalesce(strftime({shifted}, '%Y-%m-%d'), {expr})"
+    if "shard" in groups:
+        shard_rewrite = f"replace({_chain(expr, SHARD_RULES)}, '§', t.s)"
+        expr = f"case when t.shard > 0 then {shard_rewrite} else {expr} end"
+    if "tile" in groups:
+        tile_rewrite = f"replace({_chain(expr, TILE_RULES)}, '¤', t.hex6)"
+        expr = f"case when t.tile > 0 then {tile_rewrite} else {expr} end"
+    if tiling.copies > 1 and "number" in groups:
         # "#119", "/pull/119": the number as PR_NUMBERS writes it (number × 100 + copy).
         expr = (
             f"replace(regexp_replace({expr}, '(#|/pull/|/pulls/)([0-9]+)\\b', '\\1\\2¦', 'g'), "
@@ -268,12 +305,15 @@ def write(
             # lookback day before it is left out), the last one cut at the last requested day.
             where = "where t.copy = 0" if not day_table else ""
             if day:
+                row_day, first = day.format(r="r."), f"date '{tiling.first_day}'"
                 where = (
-                    f"where coalesce({day.format(r='r.')} >= date '{tiling.first_day}' and "
-                    f"{day.format(r='r.')} < date '{tiling.first_day}' + cast(t.span as integer), true)"
+                    f"where coalesce({row_day} >= {first} and "
+                    f"{row_day} < {first} + cast(t.span as integer), true)"
                 )
+            matches = _matches(con, source, columns)
             exprs = ", ".join(
-                _expression(c, k, name, tiling, day_table) + f' as "{c}"' for c, k in columns
+                _expression(c, k, name, tiling, day_table, matches.get(c)) + f' as "{c}"'
+                for c, k in columns
             )
             con.execute(
                 f"insert into {target} select {exprs} from {source} as r, tiles as t {where}"
