@@ -695,6 +695,8 @@ def _synthetic_figures(
                     "load",
                 )
             )
+            # On a shared machine CPU seconds (dbt's and DuckDB's threads) vary far less.
+            add(Figure(f"CPU: full dbt build, {size}", full["cpu_seconds"], "s"))
         runs = [syn.results.get(f"nightly_{days}_{i + 1}") for i in range(syn.nightlies)]
         done = [r for r in runs if r and "result" in r]
         if done:
@@ -712,6 +714,15 @@ def _synthetic_figures(
                 )
             )
             add(Figure(f"nightly dbt build, {size} (first, cold)", seconds[0], "s"))
+            cpu = round(_median([r["cpu_seconds"] for r in done]), 2)
+            add(Figure(f"CPU: nightly dbt build, {size} (median)", cpu, "s"))
+            add(
+                Figure(
+                    f"load average at the nightlies' end, {size}",
+                    max(r.get("load_1m_end", 0) for r in done),
+                    "load",
+                )
+            )
             add(
                 Figure(
                     f"peak RSS: nightly dbt build, {size}",
