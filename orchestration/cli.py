@@ -192,8 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--synthetic",
         action="store_true",
         help="measure dbt alone on raw tables written straight into a scratch DuckDB file, "
-        "tiled from the --template profile's extracted warehouse (no HTTP, no extraction): a "
-        "full build, nightly builds, peak RSS and the hand-written floor query; ignores --steps",
+        "tiled from the --template profile's warehouse (extracted once over HTTP and cached; no "
+        "extraction at the measured size): a full build, nightly builds, peak RSS and the "
+        "hand-written floor query; ignores --steps",
     )
     bench.add_argument(
         "--engineers",
