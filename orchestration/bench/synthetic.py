@@ -79,6 +79,18 @@ TEXT_DAY_COLUMNS = frozenset({"day", "day_partition"})
 ROW_KEYS = frozenset(
     {"row_key", "event_key", "_dlt_id", "assignee_key", "record_key", "point_key", "request_id"}
 )
+# People's names, in the tables that hold them (not labels' or API keys' names): " S3" per shard.
+PERSON_NAMES = frozenset(
+    {
+        "raw_people.roster.name",
+        "raw_anthropic.users.name",
+        "raw_openai.users.name",
+        "raw_cursor.members.name",
+        "raw_cursor.spend.name",
+        "raw_github.pull_request_commits.author_name",
+        "raw_github.pull_request_commits.committer_name",
+    }
+)
 # Text columns naming one person by an opaque id: suffixed per shard.
 PERSON_TEXT = frozenset({"user_account_uuid", "person_id"})
 
@@ -174,6 +186,7 @@ def _expression(
     tiling: Tiling,
     day_table: bool,
     groups: set[str] | None = None,
+    bots: tuple[str, ...] = (),
 ) -> str:
     """The SELECT expression writing ``column`` of every tile: ``t`` is the tile (shard, copy,
     tile number, shift in days, suffixes), ``r`` the template's row; ``groups`` the text rule
@@ -212,11 +225,15 @@ def _expression(
             "'¦', t.cc)"
         )
     if "login" in column:
-        # GitHub logins (lists in the roster); bots are shared by every shard.
+        # GitHub logins (lists in the roster); bots and agents are shared by every shard.
+        shared = ", ".join(_sql_text(b) for b in bots) or "null"
         expr = (
-            f"case when t.shard = 0 or {ident} like '%[bot]%' then {expr} else "
+            f"case when t.shard = 0 or {ident} like '%[bot]%' or {ident} in ({shared}) "
+            f"then {expr} else "
             f"replace(regexp_replace({expr}, '([A-Za-z0-9_.-]+)', '\\1-§', 'g'), '§', t.s) end"
         )
+    if f"{table}.{column}" in PERSON_NAMES:
+        expr = f"case when t.shard > 0 then {expr} || ' ' || upper(t.s) else {expr} end"
     if column in PERSON_TEXT:
         expr = f"case when t.shard > 0 then {expr} || t.s else {expr} end"
     if column in ROW_KEYS and table != "raw_people.roster":
@@ -286,6 +303,16 @@ def write(
         from range({tiling.shards}) as shards(shard), range({tiling.copies}) as copies(copy)
         """
     )
+    # Bots and agents (dependabot, copilot-swe-agent) are the same accounts in every shard.
+    bots = tuple(
+        row[0]
+        for row in con.execute(
+            "select author_login from tpl.raw_github.pull_requests where author_type = 'Bot' "
+            "union select author_login from tpl.raw_github.pull_request_reviews "
+            "where author_type = 'Bot' order by 1"
+        ).fetchall()
+        if row[0]
+    )
     counts: dict[str, int] = {}
     try:
         for schema, table in _tables(con):
@@ -312,7 +339,7 @@ def write(
                 )
             matches = _matches(con, source, columns)
             exprs = ", ".join(
-                _expression(c, k, name, tiling, day_table, matches.get(c)) + f' as "{c}"'
+                _expression(c, k, name, tiling, day_table, matches.get(c), bots) + f' as "{c}"'
                 for c, k in columns
             )
             con.execute(

@@ -1,10 +1,10 @@
 """``tokenworth bench --synthetic`` on the tiny template: the raw tables it writes, and dbt on them.
 
 Two shards of the tiny organisation over its ten days: every raw table holds exactly twice the
-rows one shard gives, and dbt builds every model and test on them without an error. Each shard's
-spend, sessions and pull requests should equal the other's (identifiers rewritten consistently in
-every table, so every join holds inside a shard and none crosses shards): a known defect keeps
-Claude Code's telemetry usage apart (strict xfail below, with what differs).
+rows one shard gives, dbt builds every model and test on them without an error, and each shard's
+usage, sessions and pull requests equal the other's (identifiers rewritten consistently in every
+table, so every join holds inside a shard and none crosses shards). The cost attributed to pull
+requests does not yet match across shards: a strict xfail names what differs.
 """
 
 from __future__ import annotations
@@ -70,28 +70,49 @@ def test_synthetic_tiny_writes_raw_tables_and_dbt_builds(
     assert figures["sessionisation and attribution ÷ floor, 24 engineers × 10 days"]["value"] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect: person names are not rewritten per shard, and shard 1's Anthropic "
-    "users and API keys resolve to fewer of its own people (int_identities: anthropic_user_id "
-    "6 vs 4, api_key_id 4 vs 2), so its Claude Code telemetry usage differs (663 vs 499 rows)",
-)
+# Shard 1's rows: its people ("p0001s1"; unresolved identities keep the rewritten e-mail).
+SHARD_1 = "regexp_matches(person_id, '(s1$|[.]s1@)')"
+
+
+def _by_shard(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
 def test_each_shard_is_the_same_organisation(synthetic_run: tuple[Path, dict[str, Any]]) -> None:
-    """Each shard is a whole organisation: the same spend, sessions and pull requests."""
+    """Each shard is a whole organisation: the same usage, sessions and pull requests (every
+    identity resolves inside its shard; bots and agents are shared)."""
     home, _ = synthetic_run
     warehouse = home / "bench" / "run" / "history-10" / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        usage = con.execute(
-            "select person_id like '%s1', count(*), sum(cost_usd) from core.fct_ai_usage "
-            "where person_id is not null group by 1 order by 1"
-        ).fetchall()
-        sessions = con.execute(
-            "select person_id like '%s1', count(*), sum(cost_usd) from core.fct_ai_sessions "
-            "group by 1 order by 1"
-        ).fetchall()
-        prs = con.execute(
-            "select repo like '%-s1', count(*), count(person_id) from core.fct_pull_requests "
-            "group by 1 order by 1"
-        ).fetchall()
+    usage = _by_shard(
+        warehouse,
+        f"select {SHARD_1}, count(*), sum(cost_usd) from "
+        "core.fct_ai_usage where person_id is not null group by 1 order by 1",
+    )
+    sessions = _by_shard(
+        warehouse,
+        f"select {SHARD_1}, count(*), sum(cost_usd) from "
+        "core.fct_ai_sessions group by 1 order by 1",
+    )
+    prs = _by_shard(
+        warehouse,
+        "select repo like '%-s1', count(*), count(person_id), "
+        "count(agent_starter_person_id) from core.fct_pull_requests group by 1 order by 1",
+    )
     for rows in (usage, sessions, prs):
         assert len(rows) == 2 and rows[0][1:] == rows[1][1:] and rows[0][1] > 0, rows
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect: the AI cost attributed to shard 1's pull requests differs from "
+    "shard 0's (28.35 vs 32.43 USD on tiny) though their usage, sessions and PRs are equal: a "
+    "session-to-PR link key is not yet rewritten consistently",
+)
+def test_each_shard_attributes_the_same_cost(synthetic_run: tuple[Path, dict[str, Any]]) -> None:
+    home, _ = synthetic_run
+    warehouse = home / "bench" / "run" / "history-10" / "warehouse.duckdb"
+    costs = _by_shard(warehouse, "select prs.repo like '%-s1', count(*), sum(costs.ai_cost_usd) "
+                      "from core.fct_pull_request_costs as costs inner join core.fct_pull_requests "
+                      "as prs using (pull_request_id) group by 1 order by 1")  # fmt: skip
+    assert len(costs) == 2 and costs[0][1:] == costs[1][1:], costs
