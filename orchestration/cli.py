@@ -228,7 +228,42 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", choices=("tiny", "demo", "large"), default="large", help="sandbox profile"
     )
     bench.add_argument(
-        "--days", type=int, default=120, help="days of history (the profile's last N days)"
+        "--days",
+        type=int,
+        help="days of history: the profile's last N days (default: 120), or with --synthetic "
+        "the synthetic history's length (default: 365)",
+    )
+    bench.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="measure dbt alone on raw tables written straight into a scratch DuckDB file, "
+        "tiled from the --template profile's warehouse (extracted once over HTTP and cached; no "
+        "extraction at the measured size): a full build, nightly builds, peak RSS and the "
+        "hand-written floor query; ignores --steps",
+    )
+    bench.add_argument(
+        "--engineers",
+        type=int,
+        default=2000,
+        help="--synthetic: engineers (rounded up to whole copies of the template's people)",
+    )
+    bench.add_argument(
+        "--short-days",
+        type=int,
+        default=30,
+        help="--synthetic: the shorter history the nightly is also measured on (0: none)",
+    )
+    bench.add_argument(
+        "--nightlies", type=int, default=3, help="--synthetic: nightly dbt builds per history"
+    )
+    bench.add_argument(
+        "--template",
+        choices=("tiny", "demo", "large"),
+        default="demo",
+        help="--synthetic: the profile extracted once (cached) and tiled",
+    )
+    bench.add_argument(
+        "--no-floor", action="store_true", help="--synthetic: skip the hand-written floor query"
     )
     bench.add_argument(
         "--steps",
@@ -312,9 +347,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print(f"tokenworth report: wrote {path.resolve()}")
         return 0
+    if args.command == "bench" and args.synthetic:
+        from orchestration.bench.runner import Synthetic, run_synthetic
+
+        days = 365 if args.days is None else args.days
+        if days < 1 or args.engineers < 1 or args.short_days < 0 or args.nightlies < 1:
+            print(
+                "tokenworth bench --synthetic: --days, --engineers and --nightlies must be at "
+                "least 1, --short-days at least 0",
+                file=sys.stderr,
+            )
+            return 2
+        home = _home().resolve()
+        return run_synthetic(
+            Synthetic(
+                engineers=args.engineers,
+                days=days,
+                short_days=min(args.short_days, days),
+                out=args.out or home / "bench-synthetic.json",
+                work=home / "bench",
+                template=args.template,
+                seed=args.seed,
+                nightlies=args.nightlies,
+                floor=not args.no_floor,
+            )
+        )
     if args.command == "bench":
         from orchestration.bench.runner import ALL_STEPS, Bench, run
 
+        if args.days is None:
+            args.days = 120
         steps = tuple(s.strip() for s in args.steps.split(",") if s.strip())
         unknown = sorted(set(steps) - set(ALL_STEPS))
         if unknown or not steps or args.days < 1 or args.load_days < 1:

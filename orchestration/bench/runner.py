@@ -114,6 +114,7 @@ def run_step(
     log_file = run_dir / "logs" / f"{label}.log"
     params_file.write_text(json.dumps(params, indent=2, default=str))
     print(f"  {label} …", end="", flush=True)
+    load_start = round(os.getloadavg()[0], 2)
     started = time.perf_counter()
     with log_file.open("w") as log:
         proc = subprocess.Popen(
@@ -135,6 +136,9 @@ def run_step(
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "peak_rss_mib": round(rss_bytes / 2**20),
         "exit_code": proc.returncode,
+        # The machine may be shared: the 1-minute load average as the step started and ended.
+        "load_1m_start": load_start,
+        "load_1m_end": round(os.getloadavg()[0], 2),
     }
     bench.results[label] = record
     if proc.returncode != 0:
@@ -476,3 +480,284 @@ def print_table(figures: list[Figure]) -> None:
         value = "-" if f.value is None else f"{f.value:,.{digits}f}"
         mark = "" if f.ok is None else ("✓" if f.ok else "✗")
         print(f"{f.name:<{width}}  {value:>9} {f.unit:<3}  {f.target:<8} {mark}")
+
+
+# --------------------------------------------------------------------------- --synthetic
+
+
+@dataclass
+class Synthetic:
+    """``tokenworth bench --synthetic``: dbt on raw tables of a given size (no extraction)."""
+
+    engineers: int
+    days: int
+    short_days: int
+    out: Path
+    work: Path
+    template: str = "demo"
+    seed: int = 7
+    nightlies: int = 3
+    floor: bool = True
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def _template(bench: Bench) -> dict[str, Any]:
+    """The template warehouse: the sandbox world of ``bench.profile`` extracted once by the real
+    pipeline, cached beside the world (``template.duckdb``, ``template.json``)."""
+    world_dir = bench.work / "worlds" / f"{bench.profile}-{bench.seed}-{_code_hash()}"
+    summary_file = world_dir / "template.json"
+    if summary_file.exists():
+        return {**json.loads(summary_file.read_text()), "cached": True}
+    world_dir.mkdir(parents=True, exist_ok=True)
+    world = run_step(
+        bench,
+        "world",
+        "world",
+        {"world_dir": str(world_dir), "profile": bench.profile, "seed": bench.seed},
+    )
+    server = Server(world_dir / "world.pickle")
+    try:
+        env = _pipeline_env(bench, "template", world, server)
+        first = date.fromisoformat(world["start"])
+        last = first + timedelta(days=world["days"] - 1)
+        run_step(bench, "template", "extract", {"first": str(first), "last": str(last)}, env=env)
+    finally:
+        bench.results["sandbox_server"] = {"peak_rss_mib": server.stop()}
+    shutil.copyfile(Path(env["TOKENWORTH_DUCKDB_PATH"]), world_dir / "template.duckdb")
+    summary = {
+        "warehouse": str(world_dir / "template.duckdb"),
+        "profile": bench.profile,
+        "people": world["people"],
+        "start": world["start"],
+        "days": world["days"],
+    }
+    summary_file.write_text(json.dumps(summary, indent=2))
+    return {**summary, "cached": False}
+
+
+def _dbt_env(home: Path) -> dict[str, str]:
+    return {
+        "TOKENWORTH_HOME": str(home),
+        "DBT_TARGET_PATH": str(home / "dbt-target"),
+        "DBT_LOG_PATH": str(home / "dbt-logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "TOKENWORTH_DUCKDB_PATH": str(home / "warehouse.duckdb"),
+        "TOKENWORTH_DBT_TARGET": "duckdb",
+        "TOKENWORTH_WAREHOUSE_URL": "",
+    }
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def run_synthetic(syn: Synthetic) -> int:
+    """Template, then per history: raw tables, a full dbt build, nightlies; the floor; figures."""
+    from orchestration.bench.synthetic import plan
+
+    bench = Bench(
+        profile=syn.template,
+        days=syn.days,
+        steps=("dbt",),
+        out=syn.out,
+        work=syn.work,
+        seed=syn.seed,
+    )
+    run_dir = syn.work / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    (run_dir / "logs").mkdir(parents=True)
+    started = time.perf_counter()
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    print(
+        f"tokenworth bench --synthetic: {syn.engineers:,} engineers, {syn.days} days "
+        f"(and {syn.short_days}), template {syn.template}; work dir {syn.work}",
+        flush=True,
+    )
+    histories = sorted({syn.days, syn.short_days} - {0}, reverse=True)
+    tilings: dict[int, Any] = {}
+    template: dict[str, Any] = {}
+    try:
+        template = _template(bench)
+        first = date.fromisoformat(template["start"])
+        for days in histories:
+            tiling = plan(template["people"], template["days"], first, syn.engineers, days)
+            tilings[days] = tiling
+            home = run_dir / f"history-{days}"
+            home.mkdir(parents=True)
+            env = _dbt_env(home)
+            run_step(
+                bench,
+                f"raw_{days}",
+                "synthesize",
+                {
+                    "template": template["warehouse"],
+                    "warehouse": env["TOKENWORTH_DUCKDB_PATH"],
+                    "shards": tiling.shards,
+                    "copies": tiling.copies,
+                    "period_days": tiling.period_days,
+                    "first": str(first),
+                    "days": days,
+                },
+            )
+            end = str(tiling.last_day)
+            run_step(
+                bench,
+                f"dbt_full_{days}",
+                "dbt",
+                {"first": str(first), "last": end, "target": "full"},
+                env=env,
+            )
+            for i in range(syn.nightlies):
+                run_step(
+                    bench,
+                    f"nightly_{days}_{i + 1}",
+                    "dbt",
+                    {"first": end, "last": end, "target": f"nightly-{i + 1}"},
+                    env=env,
+                )
+            if syn.floor and days == syn.days:
+                run_step(bench, f"floor_{days}", "floor", {"repeats": 3}, env=env)
+    except StepFailed as failure:
+        if str(failure) not in bench.failed:
+            bench.failed.append(str(failure))
+    syn.results, syn.failed = bench.results, bench.failed
+    _synthetic_figures(syn, histories, tilings, template)
+    report = {
+        "synthetic": {
+            "engineers": syn.engineers,
+            "days": syn.days,
+            "short_days": syn.short_days,
+            "template": template,
+            "tilings": {d: vars(t) for d, t in tilings.items()},
+        },
+        "machine": {**machine(), "load_average_at_start": load_before},
+        "seconds": round(time.perf_counter() - started, 1),
+        "figures": [vars(f) for f in syn.figures],
+        "targets_met": all(f.ok for f in syn.figures if f.ok is not None),
+        "failed_steps": syn.failed,
+        "step_results": syn.results,
+    }
+    syn.out.parent.mkdir(parents=True, exist_ok=True)
+    syn.out.write_text(json.dumps(report, indent=2, default=str))
+    print_table(syn.figures)
+    m = report["machine"]
+    print(
+        f"\n{m['cpus']} CPUs, {m['ram_gib']} GiB RAM, DuckDB {m['versions']['duckdb']}; load "
+        f"average {load_before[0]} at the start, {m['load_average'][0]} at the end"
+    )
+    print(f"JSON: {syn.out}  ({report['seconds']:.0f}s in all)")
+    for label in syn.failed:
+        print(f"FAILED step {label} (log under {run_dir / 'logs'})", file=sys.stderr)
+    return 1 if syn.failed else 0
+
+
+def _synthetic_figures(
+    syn: Synthetic, histories: list[int], tilings: dict[int, Any], template: dict[str, Any]
+) -> None:
+    add = syn.figures.append
+    nightly_medians: dict[int, float] = {}
+    for days in histories:
+        tiling = tilings.get(days)
+        people = tiling.shards * template["people"] if tiling else syn.engineers
+        size = f"{people:,} engineers × {days} days"
+        raw = syn.results.get(f"raw_{days}", {}).get("result")
+        if raw:
+            add(Figure(f"raw rows written, {size}", raw["raw_rows"], "rows"))
+            add(Figure(f"writing the raw tables, {size}", raw["seconds"], "s"))
+        full = syn.results.get(f"dbt_full_{days}")
+        if full and "result" in full:
+            add(
+                Figure(
+                    f"full dbt build, {size}",
+                    full["result"]["seconds"],
+                    "s",
+                    "≤ 180 s" if days >= 365 else "",
+                    full["result"]["seconds"] <= 180 if days >= 365 else None,
+                )
+            )
+            add(
+                Figure(
+                    f"peak RSS: full dbt build, {size}",
+                    full["peak_rss_mib"],
+                    "MiB",
+                    "≤ 4096 MiB",
+                    full["peak_rss_mib"] <= 4096,
+                )
+            )
+            add(
+                Figure(
+                    f"load average during the full dbt build, {size}",
+                    full.get("load_1m_end"),
+                    "load",
+                )
+            )
+            # On a shared machine CPU seconds (dbt's and DuckDB's threads) vary far less.
+            add(Figure(f"CPU: full dbt build, {size}", full["cpu_seconds"], "s"))
+        runs = [syn.results.get(f"nightly_{days}_{i + 1}") for i in range(syn.nightlies)]
+        done = [r for r in runs if r and "result" in r]
+        if done:
+            seconds = [r["result"]["seconds"] for r in done]
+            median = round(_median(seconds), 2)
+            nightly_medians[days] = median
+            long_target = days >= 365
+            add(
+                Figure(
+                    f"nightly dbt build, {size} (median of {len(done)})",
+                    median,
+                    "s",
+                    "≤ 60 s" if long_target else "",
+                    median <= 60 if long_target else None,
+                )
+            )
+            add(Figure(f"nightly dbt build, {size} (first, cold)", seconds[0], "s"))
+            cpu = round(_median([r["cpu_seconds"] for r in done]), 2)
+            add(Figure(f"CPU: nightly dbt build, {size} (median)", cpu, "s"))
+            add(
+                Figure(
+                    f"load average at the nightlies' end, {size}",
+                    max(r.get("load_1m_end", 0) for r in done),
+                    "load",
+                )
+            )
+            add(
+                Figure(
+                    f"peak RSS: nightly dbt build, {size}",
+                    max(r["peak_rss_mib"] for r in done),
+                    "MiB",
+                    "≤ 4096 MiB",
+                    max(r["peak_rss_mib"] for r in done) <= 4096,
+                )
+            )
+            if full and "result" in full:
+                ratio = round(median / full["result"]["seconds"], 3)
+                add(Figure(f"nightly ÷ full dbt build, {size}", ratio, "×", "≤ 1", ratio <= 1))
+        floor = syn.results.get(f"floor_{days}", {}).get("result")
+        if floor and full and "result" in full:
+            from orchestration.bench.steps import FLOOR_MODELS
+
+            models = full["result"]["models"]
+            dbt_seconds = round(sum(models.get(m, 0.0) for m in FLOOR_MODELS), 2)
+            add(Figure(f"sessionisation and attribution in dbt, {size}", dbt_seconds, "s"))
+            add(Figure(f"the same on the floor query, {size}", floor["seconds"], "s"))
+            ratio = round(dbt_seconds / max(floor["seconds"], 0.001), 2)
+            add(
+                Figure(
+                    f"sessionisation and attribution ÷ floor, {size}", ratio, "×", "≤ 2", ratio <= 2
+                )
+            )
+    if len(nightly_medians) == 2:
+        long, short = max(nightly_medians), min(nightly_medians)
+        ratio = round(nightly_medians[long] / nightly_medians[short], 2)
+        add(
+            Figure(
+                f"nightly dbt build {long} ÷ {short} days (medians, one run)",
+                ratio,
+                "×",
+                "≤ 1.2",
+                ratio <= 1.2,
+            )
+        )

@@ -29,7 +29,12 @@ revert_messages as (
     select
         pull_request_id,
         repo,
-        lower(message) as message
+        lower(message) as message,
+        -- How many times the message says `this reverts commit ` (20 characters).
+        (
+            {{ dbt.length('lower(message)') }}
+            - {{ dbt.length("replace(lower(message), 'this reverts commit ', '')") }}
+        ) / 20 as reverted_commit_count
 
     from commits
 
@@ -42,7 +47,7 @@ pull_request_oids as (
     select
         pull_request_id,
         repo,
-        commit_oid
+        lower(commit_oid) as commit_oid
 
     from commits
 
@@ -51,7 +56,7 @@ pull_request_oids as (
     select
         pull_request_id,
         repo,
-        merge_commit_oid as commit_oid
+        lower(merge_commit_oid) as commit_oid
 
     from pull_requests
 
@@ -59,8 +64,65 @@ pull_request_oids as (
 
 ),
 
+odd_length_oids as (
+
+    select * from pull_request_oids
+
+    where {{ dbt.length('commit_oid') }} != 40
+
+),
+
+numbers as (
+
+    select n from {{ numbers_up_to(20) }} as numbers
+
+),
+
+-- The 40 characters after each `this reverts commit ` (the text between the n-th and the next
+-- occurrence starts with them): an equi-join on the sha instead of a LIKE per pair of revert
+-- message and commit of a repository (153 s of a full build for a 2,000-engineer year).
+named_oids as (
+
+    select distinct
+        revert_messages.pull_request_id,
+        revert_messages.repo,
+        substring(
+            {{ split_part_at('revert_messages.message', "'this reverts commit '", 'numbers.n') }},
+            1,
+            40
+        ) as named_oid
+
+    from revert_messages
+
+    inner join numbers
+        on
+            numbers.n >= 2
+            and numbers.n <= revert_messages.reverted_commit_count + 1
+
+    where revert_messages.reverted_commit_count < 20
+
+),
+
 by_commit_message as (
 
+    -- A commit's full 40-character sha named after `this reverts commit `.
+    select distinct
+        pull_request_oids.pull_request_id as reverted_pull_request_id,
+        named_oids.pull_request_id as revert_pull_request_id,
+        'commit_message' as detected_by
+
+    from named_oids
+
+    inner join pull_request_oids
+        on
+            named_oids.repo = pull_request_oids.repo
+            and named_oids.named_oid = pull_request_oids.commit_oid
+
+    union
+
+    -- What the equi-join cannot see, by the original LIKE: messages naming 20 commits or more,
+    -- and oids that are not 40 characters long (none from GitHub). Each side is filtered
+    -- before the join, so both joins stay small.
     select distinct
         pull_request_oids.pull_request_id as reverted_pull_request_id,
         revert_messages.pull_request_id as revert_pull_request_id,
@@ -72,7 +134,25 @@ by_commit_message as (
         on
             revert_messages.repo = pull_request_oids.repo
             and revert_messages.message like {{ dbt.concat([
-            "'%this reverts commit '", "lower(pull_request_oids.commit_oid)", "'%'"
+            "'%this reverts commit '", "pull_request_oids.commit_oid", "'%'"
+        ]) }}
+
+    where revert_messages.reverted_commit_count >= 20
+
+    union
+
+    select distinct
+        pull_request_oids.pull_request_id as reverted_pull_request_id,
+        revert_messages.pull_request_id as revert_pull_request_id,
+        'commit_message' as detected_by
+
+    from revert_messages
+
+    inner join odd_length_oids as pull_request_oids
+        on
+            revert_messages.repo = pull_request_oids.repo
+            and revert_messages.message like {{ dbt.concat([
+            "'%this reverts commit '", "pull_request_oids.commit_oid", "'%'"
         ]) }}
 
 ),
