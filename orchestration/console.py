@@ -107,7 +107,7 @@ def report_steps(out: TextIO, stop: threading.Event, since: float, indent: str =
     started: dict[str, float] = {}
     done: set[str] = set()
     dbt_done: dict[str, set[str]] = {}
-    seen_until: dict[str, int] = {}
+    seen_until: dict[str, str] = {}
     dbt_total = 0
     failures = 0
     quiet_since = time.monotonic()
@@ -120,11 +120,13 @@ def report_steps(out: TextIO, stop: threading.Event, since: float, indent: str =
                 if r.create_timestamp.timestamp() >= since - 1
             ]
             for run_id in reversed(runs):
-                records = instance.get_records_for_run(
-                    run_id, cursor=str(seen_until.get(run_id, -1)), of_type=kinds
-                ).records
+                # Dagster's own cursor of the records read so far (None: from the start).
+                result = instance.get_records_for_run(
+                    run_id, cursor=seen_until.get(run_id), of_type=kinds
+                )
+                seen_until[run_id] = result.cursor
+                records = result.records
                 for record in records:
-                    seen_until[run_id] = record.storage_id
                     _step_line(record.event_log_entry, out, indent, started, done, dbt_done)
                     if record.event_log_entry.dagster_event.event_type in (
                         dg.DagsterEventType.STEP_SUCCESS,
