@@ -113,7 +113,9 @@ def print_summary(warehouse: Path) -> None:
                     sum(usage_spend_usd) as usage_spend,
                     sum(seat_cost_usd) as seats,
                     sum(accepted_outcomes) as accepted,
-                    sum(durable_outcomes) as durable
+                    sum(durable_outcomes) as durable,
+                    -- null in every month: the platform reports no cache data ("—", not 0 %)
+                    count(cache_hit_rate) > 0 as reports_cache
                 from marts.mart_platform_efficiency
                 group by platform
             ),
@@ -127,7 +129,8 @@ def print_summary(warehouse: Path) -> None:
                 group by platform
             )
             select e.platform, e.spend, e.usage_spend, e.seats, e.accepted,
-                   e.spend / nullif(e.accepted, 0), e.durable / nullif(e.accepted, 0), c.hit_rate
+                   e.spend / nullif(e.accepted, 0), e.durable / nullif(e.accepted, 0),
+                   case when e.reports_cache then c.hit_rate end
             from efficiency as e
             left join caching as c on c.platform = e.platform
             order by e.spend desc
@@ -169,4 +172,4 @@ def _num(value: object, digits: int = 2) -> str:
 
 
 def _pct(value: object) -> str:
-    return "-" if value is None else f"{float(value):.0%}"
+    return "—" if value is None else f"{float(value):.0%}"

@@ -24,6 +24,18 @@ def test_summary_prints_every_platform_and_classes_add_up(
     }
     for platform in platforms:
         assert f"\n{platform} " in out
+    # A platform that reports no cache data (Copilot) shows "—", never 0 %, as the mart does.
+    no_cache = {
+        row[0]
+        for row in warehouse.query(
+            "select platform from marts.mart_platform_efficiency group by platform "
+            "having count(cache_hit_rate) = 0"
+        )
+    }
+    assert no_cache == {"copilot"}
+    lines = {line.split()[0]: line for line in out.splitlines() if line.split()}
+    for platform in platforms:
+        assert lines[platform].endswith("—") == (platform in no_cache), lines[platform]
     usage = warehouse.query("select sum(cost_usd) from core.fct_ai_sessions")[0][0]
     by_class = out.split("spend by class: ", 1)[1].splitlines()[0]
     dollars = [
