@@ -11,6 +11,9 @@
 
     where
         {{ column_name }}
-        > cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}+00' as timestamp with time zone)
+        > cast(
+            '{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}+00:00'
+            as {{ engine_type('timestamp with time zone') }}
+        )
 
 {% endtest %}
