@@ -52,6 +52,21 @@ SNAPSHOT_TABLES = frozenset(
 )
 # The pipeline's own run record: copied once, its days widened to the synthetic history.
 RUN_RECORD = "raw_tokenworth.source_runs"
+# The archive's ledger: one row per (source, table, day, load) for the whole organisation, so it
+# is copied per period (not per shard), its counts and amounts summed over the shards' rows.
+LEDGER = "raw_tokenworth.day_versions"
+LEDGER_SUMS = frozenset(
+    {
+        "row_count",
+        "cost_amount",
+        "token_count",
+        "vendor_total",
+        "duplicate_row_count",
+        "quarantined_row_count",
+        "previous_row_count",
+        "previous_cost_amount",
+    }
+)
 # Children of a pull request: trimmed with it.
 PR_CHILDREN = (
     "pull_request_commits",
@@ -339,9 +354,16 @@ def write(
                 )
             matches = _matches(con, source, columns)
             exprs = ", ".join(
-                _expression(c, k, name, tiling, day_table, matches.get(c), bots) + f' as "{c}"'
+                (
+                    f'r."{c}" * {tiling.shards}'
+                    if name == LEDGER and c in LEDGER_SUMS
+                    else _expression(c, k, name, tiling, day_table, matches.get(c), bots)
+                )
+                + f' as "{c}"'
                 for c, k in columns
             )
+            if name == LEDGER:
+                where = f"{where or 'where true'} and t.shard = 0"
             con.execute(
                 f"insert into {target} select {exprs} from {source} as r, tiles as t {where}"
             )

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from orchestration.bench.synthetic import RUN_RECORD, plan, write
+from orchestration.bench.synthetic import LEDGER, LEDGER_SUMS, RUN_RECORD, plan, write
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def synthetic_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
 def test_synthetic_tiny_writes_raw_tables_and_dbt_builds(
     synthetic_run: tuple[Path, dict[str, Any]], tmp_path: Path
 ) -> None:
-    _, report = synthetic_run
+    home, report = synthetic_run
     assert report["failed_steps"] == []
     template = report["synthetic"]["template"]
     assert template["profile"] == "tiny" and template["people"] == 12
@@ -55,8 +55,16 @@ def test_synthetic_tiny_writes_raw_tables_and_dbt_builds(
                 plan(12, 10, date.fromisoformat(template["start"]), 12, 10))  # fmt: skip
     assert set(raw) == set(one) and len(raw) >= 30
     for table, rows in one.items():
-        expected = rows if table == RUN_RECORD else 2 * rows
+        expected = rows if table in (RUN_RECORD, LEDGER) else 2 * rows
         assert raw[table] == expected, (table, raw[table], rows)
+    # The archive's ledger: one row per day version for both shards, its counts summed.
+    columns = sorted(LEDGER_SUMS)
+    sums = ", ".join(f"sum({column})" for column in columns)
+    one_ledger = _by_shard(tmp_path / "one.duckdb", f"select {sums} from {LEDGER}")
+    warehouse = home / "bench" / "run" / "history-10" / "warehouse.duckdb"
+    ledger = _by_shard(warehouse, f"select {sums} from {LEDGER}")
+    assert dict(zip(columns, one_ledger[0], strict=True))["row_count"] > 0
+    assert ledger == [tuple(None if v is None else 2 * v for v in one_ledger[0])]
     for table in ("raw_github.pull_requests", "raw_cursor.usage_events", "raw_people.roster",
                   "raw_anthropic.claude_code_usage", "raw_otel.api_requests"):  # fmt: skip
         assert one[table] > 0, table

@@ -238,8 +238,9 @@ _DLT = {"_dlt_load_id": (_T, "NO"), "_dlt_id": (_T, "NO")}
 _ARCHIVED = {**_DLT, "_tokenworth_load_id": (_T, "YES")}
 RAW_GITHUB_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     "pull_requests": {
-        "repo": (_T, "YES"), "id": (_T, "NO"), "number": (_I, "YES"), "url": (_T, "YES"),
-        "title": (_T, "YES"), "state": (_T, "YES"), "is_draft": (_B, "YES"),
+        "repo": (_T, "YES"), "repository_id": (_T, "YES"), "id": (_T, "NO"),
+        "number": (_I, "YES"), "url": (_T, "YES"), "title": (_T, "YES"),
+        "state": (_T, "YES"), "is_draft": (_B, "YES"),
         "body": (_T, "YES"), "created_at": (_TS, "YES"), "updated_at": (_TS, "YES"),
         "published_at": (_TS, "YES"), "closed_at": (_TS, "YES"), "merged_at": (_TS, "YES"),
         "author_association": (_T, "YES"), "additions": (_I, "YES"), "deletions": (_I, "YES"),
@@ -248,6 +249,7 @@ RAW_GITHUB_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "review_decision": (_T, "YES"), "author_login": (_T, "YES"),
         "author_type": (_T, "YES"), "author_database_id": (_I, "YES"),
         "merged_by_login": (_T, "YES"), "merge_commit_oid": (_T, "YES"),
+        "is_cross_repository": (_B, "YES"), "head_repository": (_T, "YES"),
         **{f"{c}_total_count": (_I, "YES") for c in ("comments", "commits", "reviews",
                                                      "review_threads", "files", "labels",
                                                      "timeline_items")},

@@ -72,13 +72,16 @@ primary_platform as (
 costed as (
 
     -- Review cost: an explicit, documented assumption (docs/metrics.md "Review cost").
+    -- Divisions and cost shares go through decimal_ratio / decimal_share so that Spark keeps
+    -- twelve decimals as DuckDB and PostgreSQL do (it would keep six).
     select
         pull_requests.pull_request_id,
         coalesce(ai_cost.ai_cost_usd, 0) as ai_cost_usd,
-        cast(
-            {{ review_minutes('pull_requests.review_count', 'pull_requests.review_comment_count') }}
-            * {{ var('reviewer_hourly_usd') }} as decimal(38, 12)
-        ) / 60 as review_cost_usd
+        {{ decimal_ratio(
+            review_minutes('pull_requests.review_count', 'pull_requests.review_comment_count')
+            ~ ' * ' ~ var('reviewer_hourly_usd'),
+            '60'
+        ) }} as review_cost_usd
 
     from pull_requests
 
@@ -104,16 +107,12 @@ repair as (
     select
         rework_links.original_pull_request_id as pull_request_id,
         sum(
-            (costed.ai_cost_usd + costed.review_cost_usd)
-            * case
-                when later_pr_changes.changed_lines > 0
-                    then least(
-                        cast(rework_links.lines_reworked as decimal(38, 12))
-                        / later_pr_changes.changed_lines,
-                        1
-                    )
-                else 0
-            end
+            {{ decimal_share(
+                '(costed.ai_cost_usd + costed.review_cost_usd)',
+                'case when later_pr_changes.changed_lines > 0 then least('
+                ~ decimal_ratio('rework_links.lines_reworked', 'later_pr_changes.changed_lines')
+                ~ ', 1) else 0 end'
+            ) }}
         ) as repair_cost_usd
 
     from rework_links

@@ -118,7 +118,7 @@ by_commit_message as (
             named_oids.repo = pull_request_oids.repo
             and named_oids.named_oid = pull_request_oids.commit_oid
 
-    union
+    union distinct
 
     -- What the equi-join cannot see, by the original LIKE: messages naming 20 commits or more,
     -- and oids that are not 40 characters long (none from GitHub). Each side is filtered
@@ -139,7 +139,7 @@ by_commit_message as (
 
     where revert_messages.reverted_commit_count >= 20
 
-    union
+    union distinct
 
     select distinct
         pull_request_oids.pull_request_id as reverted_pull_request_id,
