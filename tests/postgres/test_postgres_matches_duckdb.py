@@ -33,9 +33,18 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 COMPARED_SCHEMAS = ("core", "marts", "restricted")
 CENT = Decimal("0.01")
-# The run log's columns that differ between any two runs (their ids and clock times).
+# The run log's and the archive ledger's columns that differ between any two runs (their ids,
+# load ids and clock times).
 RUN_COLUMNS = {
     "core.fct_source_runs": {"source_run_id", "run_id", "started_at", "finished_at"},
+    "core.fct_day_versions": {
+        "day_version_id",
+        "load_id",
+        "run_id",
+        "loaded_at",
+        "recorded_at",
+        "previous_load_id",
+    },
     "marts.mart_source_freshness": {"latest_run_at", "last_loaded_at"},
 }
 
