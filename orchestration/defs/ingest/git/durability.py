@@ -61,13 +61,13 @@ from orchestration.defs.resources import (
     WarehouseResource,
 )
 from orchestration.lib import settings
-from orchestration.lib.git_durability import (
-    MergedPullRequest,
+from orchestration.lib.git_durability.lines import load_exclude_patterns
+from orchestration.lib.git_durability.parallel import (
     RepositoryJob,
-    load_exclude_patterns,
     measure_repositories,
     worker_count,
 )
+from orchestration.lib.git_durability.records import MergedPullRequest
 from orchestration.lib.http import safe_url
 from orchestration.lib.project_vars import read_project_vars
 from orchestration.lib.redact import redact
