@@ -6,7 +6,7 @@ it and git's own error, after the others are measured and loaded.
 
 For the days of a run, every merged PR whose horizon (7, 30, 90 days) has been reached by the end
 of the run's last day and is not measured yet is measured with ``git blame`` on its repository's
-mirror (``orchestration/lib/git_durability.py`` explains the method). Survival rows merge on
+mirror (``orchestration/lib/git_durability/`` explains the method). Survival rows merge on
 (repo, number, horizon); rework rows are replaced per original PR, because the library measures
 rework at the largest horizon reached so far and that supersedes the earlier measurement.
 Re-running a day recomputes nothing already measured, so runs are idempotent and cheap.
