@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from orchestration.lib.git_durability import (
+from orchestration.lib.git_durability.chain import read_chain
+from orchestration.lib.git_durability.git import Git
+from orchestration.lib.git_durability.measure import measure
+from orchestration.lib.git_durability.records import (
     DurabilityResult,
     DurabilityStats,
-    Git,
     MergedPullRequest,
-    measure,
-    read_chain,
 )
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from orchestration.lib.git_durability import MergedPullRequest
+from orchestration.lib.git_durability.records import MergedPullRequest
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 REPO = "acme/app"

@@ -13,13 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.git_durability import (
-    BLAME_FLAGS,
-    DurabilityStats,
-    Git,
-    own_lines_from_blobs,
-    parse_porcelain,
-)
+from orchestration.lib.git_durability.blame import BLAME_FLAGS, parse_porcelain
+from orchestration.lib.git_durability.git import Git
+from orchestration.lib.git_durability.lines import own_lines_from_blobs
+from orchestration.lib.git_durability.records import DurabilityStats
 from tests.durability.repo_builder import RepoBuilder, day
 
 MODULE = [f"    value_{i} = compute_value({i}, name='v{i}')" for i in range(40)]

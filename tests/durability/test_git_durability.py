@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.git_durability import (
+from orchestration.lib.git_durability.chain import pr_chain_commits
+from orchestration.lib.git_durability.lines import PathExcluder, load_exclude_patterns
+from orchestration.lib.git_durability.measure import measure
+from orchestration.lib.git_durability.records import (
     DurabilityResult,
     MergedPullRequest,
-    PathExcluder,
     ReworkRow,
     SurvivalRow,
-    load_exclude_patterns,
-    measure,
-    pr_chain_commits,
 )
 from tests.durability.repo_builder import RepoBuilder, day, lines, numbered
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.git_durability import (
-    DurabilityResult,
+from orchestration.lib.git_durability.lines import load_exclude_patterns
+from orchestration.lib.git_durability.parallel import (
     RepositoryJob,
     RepositoryMeasureError,
-    load_exclude_patterns,
     measure_repositories,
     worker_count,
 )
+from orchestration.lib.git_durability.records import DurabilityResult
 from sandbox.model import World
 from tests.durability.test_sandbox_truth import _merged
 

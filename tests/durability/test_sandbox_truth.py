@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.git_durability import MergedPullRequest, measure
+from orchestration.lib.git_durability.measure import measure
+from orchestration.lib.git_durability.records import MergedPullRequest
 from sandbox.generate import build_world
 from sandbox.gitrepos import write_repositories
 from sandbox.model import World

@@ -1,6 +1,6 @@
 -- One row per (original pull request, later pull request) where the later PR deleted or changed
 -- effective lines the original added within `rework_window_days` of its merge (git blame
--- --reverse, `orchestration/lib/git_durability.py`). When the killing commit belongs to no known
+-- --reverse, `orchestration/lib/git_durability/`). When the killing commit belongs to no known
 -- PR (a direct push) the row is per killing commit. Only the largest measured horizon of each
 -- original PR is kept (a 30-day measurement supersedes the 7-day one).
 

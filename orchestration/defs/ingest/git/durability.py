@@ -6,7 +6,7 @@ it and git's own error, after the others are measured and loaded.
 
 For the days of a run, every merged PR whose horizon (7, 30, 90 days) has been reached by the end
 of the run's last day and is not measured yet is measured with ``git blame`` on its repository's
-mirror (``orchestration/lib/git_durability.py`` explains the method). Survival rows merge on
+mirror (``orchestration/lib/git_durability/`` explains the method). Survival rows merge on
 (repo, number, horizon); rework rows are replaced per original PR, because the library measures
 rework at the largest horizon reached so far and that supersedes the earlier measurement.
 Re-running a day recomputes nothing already measured, so runs are idempotent and cheap.
@@ -61,13 +61,13 @@ from orchestration.defs.resources import (
     WarehouseResource,
 )
 from orchestration.lib import settings
-from orchestration.lib.git_durability import (
-    MergedPullRequest,
+from orchestration.lib.git_durability.lines import load_exclude_patterns
+from orchestration.lib.git_durability.parallel import (
     RepositoryJob,
-    load_exclude_patterns,
     measure_repositories,
     worker_count,
 )
+from orchestration.lib.git_durability.records import MergedPullRequest
 from orchestration.lib.http import safe_url
 from orchestration.lib.project_vars import read_project_vars
 from orchestration.lib.redact import redact
