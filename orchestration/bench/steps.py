@@ -391,7 +391,7 @@ def step_nightly(p: Params) -> dict[str, Any]:
 
 def step_durability(p: Params) -> dict[str, Any]:
     """Blame invocations and time of the shared method against one blame per PR per file."""
-    from orchestration.lib.bench_durability import run_benchmark
+    from orchestration.bench.durability import run_benchmark
 
     as_of = datetime.fromisoformat(p["as_of"]).replace(tzinfo=UTC)
     figures = run_benchmark(repo_path=p["repo_path"], default_branch=p["branch"], as_of=as_of)
