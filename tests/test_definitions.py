@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 from pathlib import Path
 
 import dagster as dg
@@ -176,3 +178,29 @@ def test_the_dbt_window_rereads_every_day_a_source_reloads() -> None:
         f"dbt var usage_lookback_days must be at least {widest.name}'s lookback "
         f"({widest.lookback_days} days)"
     )
+
+
+def test_the_library_does_not_import_the_code_location() -> None:
+    """``orchestration/lib/`` is what the code location is built on (HTTP, settings, the
+    warehouse, git durability): a module of it importing ``orchestration.defs`` would tie the
+    library to the Dagster definitions, and an import cycle would be one edit away."""
+    root = Path(__file__).resolve().parents[1]
+    offending = []
+    for path in sorted((root / "orchestration" / "lib").rglob("*.py")):
+        package = ".".join(path.relative_to(root).parts[:-1])
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                relative = "." * node.level + (node.module or "")
+                module = importlib.util.resolve_name(relative, package)
+                # ``from orchestration import defs`` names the package in the alias.
+                names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            offending += [
+                f"{path.name}:{node.lineno} imports {name}"
+                for name in names
+                if name == "orchestration.defs" or name.startswith("orchestration.defs.")
+            ]
+    assert not offending, offending

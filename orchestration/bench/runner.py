@@ -287,9 +287,9 @@ def _steps(bench: Bench, world: dict[str, Any], server: Server | None) -> None:
         # The last --days days of the profile: the newest history is the densest.
         last = start + timedelta(days=world["days"] - 1)
         first = last - timedelta(days=bench.days - 1)
-    base = {}
-    if server is not None:
-        base = {"exports": server.exports, "repositories": world["repositories"]}
+    # The GitHub and load steps build the pipeline's resources from their environment: the
+    # sandbox server's variables.
+    exports = server.exports if server is not None else {}
 
     def attempt(label: str, step: str, params: dict[str, Any], **kw: Any) -> dict[str, Any] | None:
         try:
@@ -298,11 +298,12 @@ def _steps(bench: Bench, world: dict[str, Any], server: Server | None) -> None:
             return None
 
     if "github" in bench.steps:
-        attempt("github", "github", {**base, "first": str(first), "last": str(last)})
+        github = {"first": str(first), "last": str(last), "repositories": world["repositories"]}
+        attempt("github", "github", github, env=exports)
     if "load" in bench.steps:
         load_first = last - timedelta(days=min(bench.load_days, bench.days) - 1)
         span = {"first": str(load_first), "last": str(last), "repeats": bench.repeats}
-        attempt("load", "load", {**base, **span})
+        attempt("load", "load", span, env=exports)
     if {"dbt", "nightly"} & set(bench.steps):
         assert server is not None
         full_env = _pipeline_env(bench, "history-full", world, server)

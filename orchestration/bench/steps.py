@@ -17,7 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ INGEST_GROUPS = tuple(
     f"ingest_{s}"
     for s in ("anthropic", "openai", "cursor", "copilot", "github", "otel", "git", "people")
 )
+# The sources the load step measures: the vendor APIs the sandbox server answers (the agent
+# telemetry is files, not a server).
+LOAD_SOURCES = ("anthropic", "openai", "cursor", "copilot", "github")
 _log = logging.getLogger("tokenworth.bench")
 
 Params = dict[str, Any]
@@ -36,6 +40,24 @@ Params = dict[str, Any]
 def _days(first: str, last: str) -> list[date]:
     lo, hi = date.fromisoformat(first), date.fromisoformat(last)
     return [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@contextmanager
+def _pipeline_resources(*keys: str) -> Iterator[Any]:
+    """The pipeline's resources named ``keys``, built from this process's environment (the
+    runner passes the sandbox server's variables) by ``build_resources`` as every run builds
+    them, with their ``dg.EnvVar`` credentials resolved as Dagster resolves them for a run."""
+    import dagster as dg
+
+    from orchestration.defs.resources import build_resources
+
+    resources = build_resources()
+    with dg.build_resources({key: resources[key] for key in keys}) as built:
+        yield built
 
 
 # --------------------------------------------------------------------------- world
@@ -85,46 +107,39 @@ def step_world(p: Params) -> dict[str, Any]:
 
 def step_github(p: Params) -> dict[str, Any]:
     """GraphQL requests per 1,000 pull requests fetched with full detail."""
-    from orchestration.defs.ingest.common import day_start
+    # The fetcher is what this step measures (its request counts), so it is used directly.
     from orchestration.defs.ingest.github.source import PullRequestFetcher
-    from orchestration.lib.http import HttpClient
 
-    env = p["exports"]
     days = _days(p["first"], p["last"])
-    client = HttpClient(
-        "GitHub",
-        "GITHUB_TOKEN",
-        env["TOKENWORTH_GITHUB_API_URL"],
-        github_rate_limits=True,
-        headers={"Authorization": f"Bearer {env['GITHUB_TOKEN']}"},
-    )
     one_day = timedelta(days=1)
     windows = {
         # What a backfill of the history asks: one window over every day (1-day overlap).
-        "backfill": (day_start(days[0] - one_day), day_start(days[-1] + one_day)),
+        "backfill": (_midnight(days[0] - one_day), _midnight(days[-1] + one_day)),
         # What the nightly run asks: the last day and its 1-day overlap.
-        "nightly": (day_start(days[-1] - one_day), day_start(days[-1] + one_day)),
+        "nightly": (_midnight(days[-1] - one_day), _midnight(days[-1] + one_day)),
     }
     out: dict[str, Any] = {}
-    for label, (since, until) in windows.items():
-        fetcher = PullRequestFetcher(client, page_size=p.get("page_size", 50))
-        started = time.perf_counter()
-        for repo in p["repositories"]:
-            for _ in fetcher.pull_requests(repo, since, until):
-                pass
-        s = fetcher.stats
-        out[label] = {
-            "pull_requests": s.pull_requests,
-            "requests": s.requests,
-            "scan_requests": s.scan_requests,
-            "page_requests": s.page_requests,
-            "follow_up_requests": s.follow_up_requests,
-            "follow_ups_by_connection": dict(s.by_connection),
-            "points": s.points,
-            "requests_per_1000_prs": round(1000 * s.requests / max(1, s.pull_requests), 1),
-            "seconds": round(time.perf_counter() - started, 2),
-        }
-    client.close()
+    with _pipeline_resources("github") as resources:
+        client = resources.github.client(_log)
+        for label, (since, until) in windows.items():
+            fetcher = PullRequestFetcher(client, page_size=p.get("page_size", 50))
+            started = time.perf_counter()
+            for repo in p["repositories"]:
+                for _ in fetcher.pull_requests(repo, since, until):
+                    pass
+            s = fetcher.stats
+            out[label] = {
+                "pull_requests": s.pull_requests,
+                "requests": s.requests,
+                "scan_requests": s.scan_requests,
+                "page_requests": s.page_requests,
+                "follow_up_requests": s.follow_up_requests,
+                "follow_ups_by_connection": dict(s.by_connection),
+                "points": s.points,
+                "requests_per_1000_prs": round(1000 * s.requests / max(1, s.pull_requests), 1),
+                "seconds": round(time.perf_counter() - started, 2),
+            }
+        client.close()
     return out
 
 
@@ -140,46 +155,6 @@ def _count(item: Any) -> int:
     return 1
 
 
-def _sources(env: dict[str, str], days: list[date]) -> dict[str, Callable[[], Any]]:
-    """A fresh dlt source per vendor, each with its own client (as the assets build them)."""
-    from orchestration.defs.ingest.anthropic.source import anthropic_source
-    from orchestration.defs.ingest.copilot.source import copilot_source
-    from orchestration.defs.ingest.cursor.source import cursor_source
-    from orchestration.defs.ingest.github.source import github_source
-    from orchestration.defs.ingest.openai.source import openai_source
-    from orchestration.defs.resources import (
-        AnthropicAdminResource,
-        CursorAdminResource,
-        GitHubResource,
-        OpenAIAdminResource,
-    )
-
-    anthropic = AnthropicAdminResource(
-        api_key=env["ANTHROPIC_ADMIN_API_KEY"], base_url=env["TOKENWORTH_ANTHROPIC_BASE_URL"]
-    )
-    openai = OpenAIAdminResource(
-        api_key=env["OPENAI_ADMIN_API_KEY"], base_url=env["TOKENWORTH_OPENAI_BASE_URL"]
-    )
-    cursor = CursorAdminResource(
-        api_key=env["CURSOR_ADMIN_API_KEY"], base_url=env["TOKENWORTH_CURSOR_BASE_URL"]
-    )
-    github = GitHubResource(
-        token=env["GITHUB_TOKEN"],
-        base_url=env["TOKENWORTH_GITHUB_API_URL"],
-        org=env["TOKENWORTH_GITHUB_ORG"],
-    )
-    org = env["TOKENWORTH_GITHUB_ORG"]
-    return {
-        "anthropic": lambda: anthropic_source(client=anthropic.client(_log), days=days),
-        "openai": lambda: openai_source(client=openai.client(_log), days=days),
-        "cursor": lambda: cursor_source(client=cursor.client(_log), days=days),
-        "copilot": lambda: copilot_source(client=github.client(_log), days=days, org=org, log=_log),
-        "github": lambda: github_source(
-            client=github.client(_log), days=days, repos=[], org=org, log=_log
-        ),
-    }
-
-
 def _fetch_seconds(make_source: Callable[[], Any]) -> tuple[float, int]:
     """Iterate a source without a pipeline: every page fetched and parsed into rows."""
     started = time.perf_counter()
@@ -189,22 +164,12 @@ def _fetch_seconds(make_source: Callable[[], Any]) -> tuple[float, int]:
 
 def _load_seconds(name: str, make_source: Callable[[], Any]) -> tuple[float, int]:
     """Extract, normalise and load the same source into a fresh DuckDB file."""
-    import dlt
+    from orchestration.defs.resources import WarehouseResource
 
-    from orchestration.defs.ingest.arrow import keep_dlt_row_columns
-    from orchestration.lib.warehouse import Warehouse
-
-    keep_dlt_row_columns(name, f"bench_{name}")  # the tables the pipeline's runs write
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
-        pipeline = dlt.pipeline(
-            pipeline_name=f"bench_{name}",
-            pipelines_dir=tmp,
-            # The destination the pipeline's runs use (same loader file format).
-            destination=Warehouse(
-                kind="duckdb", duckdb_path=Path(tmp) / "bench.duckdb"
-            ).dlt_destination(),
-            dataset_name=f"raw_{name}",
-        )
+        # The dlt pipeline a run loads raw_<name> with (destination, loader file format, the
+        # columns its tables keep); no URL: the default DuckDB file in this fresh home.
+        pipeline = WarehouseResource(url="", home=tmp).pipeline(name)
         started = time.perf_counter()
         pipeline.run(make_source())
         seconds = time.perf_counter() - started
@@ -213,42 +178,49 @@ def _load_seconds(name: str, make_source: Callable[[], Any]) -> tuple[float, int
     return seconds, rows
 
 
-def _cursor_pages_seconds(env: dict[str, str], days: list[date]) -> tuple[float, int]:
-    """Cursor's strict baseline: only the usage-event pages, fetched and JSON-parsed."""
-    from orchestration.defs.ingest.cursor.source import fetch_only
-    from orchestration.defs.resources import CursorAdminResource
+def _cursor_pages_seconds(cursor: Any, days: list[date]) -> tuple[float, int]:
+    """Cursor's strict baseline: only the usage-event pages, fetched and JSON-parsed, by the
+    function the source reads them with (the same requests), without building Arrow tables."""
+    from orchestration.defs.ingest.cursor.source import events_by_day
 
-    client = CursorAdminResource(
-        api_key=env["CURSOR_ADMIN_API_KEY"], base_url=env["TOKENWORTH_CURSOR_BASE_URL"]
-    ).client(_log)
+    client = cursor.client(_log)
     started = time.perf_counter()
-    rows = fetch_only(client, days)
+    rows = sum(len(events) for _, events, _ in events_by_day(client, days))
     seconds = time.perf_counter() - started
     client.close()
     return seconds, rows
 
 
-def _cursor_events_load_seconds(env: dict[str, str], days: list[date]) -> tuple[float, int]:
+def _cursor_events_load_seconds(make_source: Callable[[], Any]) -> tuple[float, int]:
     """Cursor's usage events alone through the real resource into a fresh DuckDB file."""
-    from orchestration.defs.ingest.cursor.source import cursor_source
-    from orchestration.defs.resources import CursorAdminResource
-
-    client = CursorAdminResource(
-        api_key=env["CURSOR_ADMIN_API_KEY"], base_url=env["TOKENWORTH_CURSOR_BASE_URL"]
-    ).client(_log)
-    return _load_seconds(
-        "cursor_events",
-        lambda: cursor_source(client=client, days=days).with_resources("usage_events"),
-    )
+    return _load_seconds("cursor_events", lambda: make_source().with_resources("usage_events"))
 
 
 def step_load(p: Params) -> dict[str, Any]:
     """Per source: rows per second loaded, and load time over fetch-and-parse time."""
-    env = p["exports"]
+    from orchestration.defs.ingest.sources import SOURCES, ApiSource, SourceRequest
+
     days = _days(p["first"], p["last"])
-    repeats = int(p.get("repeats", 2))
+    registered = [s for s in SOURCES if s.name in LOAD_SOURCES]
+
+    def make(source: ApiSource, resource: Any) -> Callable[[], Any]:
+        """A fresh dlt source with its own client, built from the registry as the assets
+        build it: from the resource of its ``resource_key``."""
+        return lambda: source.build(
+            SourceRequest(client=resource.client(_log), days=days, resource=resource, log=_log)
+        )
+
+    with _pipeline_resources(*{s.resource_key for s in registered}) as resources:
+        sources = {s.name: make(s, getattr(resources, s.resource_key)) for s in registered}
+        return _load_figures(sources, resources.cursor, days, int(p.get("repeats", 2)))
+
+
+def _load_figures(
+    sources: dict[str, Callable[[], Any]], cursor: Any, days: list[date], repeats: int
+) -> dict[str, Any]:
+    """The load step's figures, from the sources and Cursor's resource it built."""
     out: dict[str, Any] = {"days": [days[0].isoformat(), days[-1].isoformat()]}
-    for name, make_source in _sources(env, days).items():
+    for name, make_source in sources.items():
         _fetch_seconds(make_source)  # warm the server's page caches and the imports
         # The best of a few runs: the machine is shared, and the minimum is the least noisy.
         fetch = min(_fetch_seconds(make_source) for _ in range(repeats))
@@ -265,8 +237,8 @@ def step_load(p: Params) -> dict[str, Any]:
             "ratio": round(load[0] / fetch[0], 2),
         }
     # Cursor's usage events are by far the largest table: also measured against the bare pages.
-    pages = min(_cursor_pages_seconds(env, days) for _ in range(repeats))
-    events = min(_cursor_events_load_seconds(env, days) for _ in range(repeats))
+    pages = min(_cursor_pages_seconds(cursor, days) for _ in range(repeats))
+    events = min(_cursor_events_load_seconds(sources["cursor"]) for _ in range(repeats))
     if events[1] != pages[1]:
         raise AssertionError(f"cursor usage_events: loaded {events[1]} rows, fetched {pages[1]}")
     out["cursor_usage_events"] = {
@@ -325,8 +297,7 @@ def step_extract(p: Params) -> dict[str, Any]:
 
 def step_dbt(p: Params) -> dict[str, Any]:
     """``dbt build`` of every model and test over the history days (what a backfill runs)."""
-    from orchestration.defs.transform.assets import dbt_build_args
-    from orchestration.defs.transform.project import dbt_executable, dbt_window_env
+    from orchestration.defs.transform.project import dbt_build_args, dbt_executable, dbt_window_env
 
     first = date.fromisoformat(p["first"])
     end = date.fromisoformat(p["last"]) + timedelta(days=1)
@@ -391,7 +362,7 @@ def step_nightly(p: Params) -> dict[str, Any]:
 
 def step_durability(p: Params) -> dict[str, Any]:
     """Blame invocations and time of the shared method against one blame per PR per file."""
-    from orchestration.lib.bench_durability import run_benchmark
+    from orchestration.bench.durability import run_benchmark
 
     as_of = datetime.fromisoformat(p["as_of"]).replace(tzinfo=UTC)
     figures = run_benchmark(repo_path=p["repo_path"], default_branch=p["branch"], as_of=as_of)

@@ -29,23 +29,18 @@ from dagster_dbt import (
 
 from orchestration.defs.ingest.sources import WAREHOUSE_POOL
 from orchestration.defs.resources import WarehouseResource
-from orchestration.defs.transform.project import dbt_project, dbt_window_env, prepare_manifest
+from orchestration.defs.transform.project import (
+    dbt_build_args,
+    dbt_project,
+    dbt_window_env,
+    prepare_manifest,
+)
 from orchestration.lib.redact import redact
 from orchestration.lib.warehouse import Warehouse
 
 # Failing tests and models named in a failed build's message, and rows shown per test.
 _FAILURES_SHOWN = 5
 _ROWS_SHOWN = 3
-
-
-def dbt_build_args(full_refresh: bool = False) -> list[str]:
-    """``dbt build`` as a run executes it (the window of days comes from ``dbt_window_env``)."""
-    # Unit tests check the models' logic, not the night's data: CI runs them (`make test`),
-    # the nightly run need not pay for them on every partition.
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    if full_refresh:
-        args.append("--full-refresh")
-    return args
 
 
 def dbt_layer(node: Mapping[str, Any]) -> str:

@@ -31,6 +31,16 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else "dbt"
 
 
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """``dbt build`` as a run executes it (the window of days comes from ``dbt_window_env``)."""
+    # Unit tests check the models' logic, not the night's data: CI runs them (`make test`),
+    # the nightly run need not pay for them on every partition.
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
 def prepare_manifest(force: bool = False) -> Path:
     """Parse the dbt project so its manifest exists and matches the models on disk.
 

@@ -452,8 +452,3 @@ def _ai_code_commits(
             if not items or page * PAGE_SIZE >= int(body.get("totalCount") or 0):
                 break
             page += 1
-
-
-def fetch_only(client: HttpClient, days: Sequence[date]) -> int:
-    """Fetch and parse the usage-event pages for ``days`` without loading (benchmark baseline)."""
-    return sum(len(events) for _, events, _ in events_by_day(client, days))

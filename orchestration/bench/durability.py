@@ -6,8 +6,8 @@ It runs on a synthetic repository (``build_synthetic_repo``: squash, merge-commi
 landings, reverts, renames, deletions, lock files, over months) or on any existing repository or
 bare mirror, whose PRs are read from its history (``prs_from_history``).
 
-    python -m orchestration.lib.bench_durability --prs 600 --days 120
-    python -m orchestration.lib.bench_durability --repo /path/to/mirror.git --branch main
+    python -m orchestration.bench.durability --prs 600 --days 120
+    python -m orchestration.bench.durability --repo /path/to/mirror.git --branch main
 """
 
 from __future__ import annotations
