@@ -63,7 +63,8 @@ def _filesystem(lake: str) -> tuple[Any, str]:
 
 def _daily_columns(con: Any, dataset: str) -> dict[str, str]:
     """Table -> its day column, from dlt's stored schema: the single ``merge_key`` column of
-    type ``date`` (the tables dlt replaces per day)."""
+    type ``date`` (the tables dlt replaces per day), or the ``partition`` one (the archived
+    tables, appended as versions of their days)."""
     try:
         ((schema,),) = con.execute(
             f'select schema from "{dataset}"."_dlt_version" order by inserted_at desc limit 1'
@@ -75,7 +76,7 @@ def _daily_columns(con: Any, dataset: str) -> dict[str, str]:
         keys = [
             (column, hints.get("data_type"))
             for column, hints in table.get("columns", {}).items()
-            if hints.get("merge_key")
+            if hints.get("merge_key") or hints.get("partition")
         ]
         if len(keys) == 1 and keys[0][1] == "date":
             daily[name] = keys[0][0]

@@ -123,6 +123,9 @@ def archived_per(
     hints = dict(columns or {})
     for name in dict.fromkeys((day, *row_key)):
         hints[name] = {**hints.get(name, {}), "primary_key": False, "nullable": False}
+    # dlt's partition hint (DuckDB and PostgreSQL ignore it): the Spark lake publishes such a
+    # table one Parquet file per day (orchestration/lib/lake.py), as it does a merged daily table.
+    hints[day] = {**hints[day], "partition": True}
     hints["_tokenworth_load_id"] = {"data_type": "text", "nullable": True}
     return {"write_disposition": "append", "columns": hints}
 

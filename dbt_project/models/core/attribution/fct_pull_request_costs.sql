@@ -72,8 +72,9 @@ primary_platform as (
 costed as (
 
     -- Review cost: an explicit, documented assumption (docs/metrics.md "Review cost").
-    -- Divisions and cost shares go through decimal_ratio / decimal_share so that Spark keeps
-    -- twelve decimals as DuckDB and PostgreSQL do (it would keep six).
+    -- Divisions and cost shares go through decimal_ratio / decimal_share, and amounts are added
+    -- as decimal(30, 12), so that Spark keeps twelve decimals as DuckDB and PostgreSQL do (its
+    -- decimal(38, 12) arithmetic drops digits to stay within 38).
     select
         pull_requests.pull_request_id,
         coalesce(ai_cost.ai_cost_usd, 0) as ai_cost_usd,
@@ -108,7 +109,8 @@ repair as (
         rework_links.original_pull_request_id as pull_request_id,
         sum(
             {{ decimal_share(
-                '(costed.ai_cost_usd + costed.review_cost_usd)',
+                '(cast(costed.ai_cost_usd as decimal(30, 12))'
+                ~ ' + cast(costed.review_cost_usd as decimal(30, 12)))',
                 'case when later_pr_changes.changed_lines > 0 then least('
                 ~ decimal_ratio('rework_links.lines_reworked', 'later_pr_changes.changed_lines')
                 ~ ', 1) else 0 end'
@@ -137,7 +139,9 @@ final as (
         cast(costed.review_cost_usd as decimal(38, 12)) as review_cost_usd,
         cast(coalesce(repair.repair_cost_usd, 0) as decimal(38, 12)) as repair_cost_usd,
         cast(
-            costed.ai_cost_usd + costed.review_cost_usd + coalesce(repair.repair_cost_usd, 0)
+            cast(costed.ai_cost_usd as decimal(30, 12))
+            + cast(costed.review_cost_usd as decimal(30, 12))
+            + cast(coalesce(repair.repair_cost_usd, 0) as decimal(30, 12))
             as decimal(38, 12)
         ) as rework_adjusted_cost_usd
 

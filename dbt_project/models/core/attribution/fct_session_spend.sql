@@ -116,14 +116,16 @@ linked_spend as (
         work_started_at,
         case
             when fragment_number < fragment_count then share_usd
-            else cost_usd - coalesce(
+            -- Subtracted as decimal(30, 12): Spark drops a decimal place from decimal(38, 12)
+            -- differences to stay within 38 digits.
+            else cast(cost_usd as decimal(30, 12)) - cast(coalesce(
                 sum(share_usd) over (
                     partition by session_id
                     order by fragment_number
                     rows between unbounded preceding and 1 preceding
                 ),
                 0
-            )
+            ) as decimal(30, 12))
         end as spend_usd
 
     from linked_costs

@@ -82,15 +82,13 @@ pr_platform_shares as (
     select
         pull_request_id,
         platform,
-        cast(
-            case
-                when sum(platform_cost_usd) over (partition by pull_request_id) > 0
-                    then
-                        platform_cost_usd
-                        / sum(platform_cost_usd) over (partition by pull_request_id)
-                else 1.0 / count(*) over (partition by pull_request_id)
-            end as decimal(38, 12)
-        ) as outcome_share
+        case
+            when sum(platform_cost_usd) over (partition by pull_request_id) > 0
+                then {{ decimal_ratio(
+                    'platform_cost_usd', 'sum(platform_cost_usd) over (partition by pull_request_id)'
+                ) }}
+            else {{ decimal_ratio('1', 'count(*) over (partition by pull_request_id)') }}
+        end as outcome_share
 
     from pr_platform_cost
 
@@ -142,21 +140,29 @@ outcomes_by_work_type as (
         sum(outcome_share) as decided_outcomes,
         sum(case when is_accepted then outcome_share else 0 end) as accepted_outcomes,
         sum(case when is_durable then outcome_share else 0 end) as durable_outcomes,
+        -- Products through decimal_share, sums of amounts as decimal(30, 12): Spark keeps
+        -- twelve decimals as DuckDB and PostgreSQL do.
         sum(
-            case when durability_status = 'measured' then outcome_share * lines_surviving end
+            case
+                when durability_status = 'measured'
+                    then {{ decimal_share('lines_surviving', 'outcome_share') }}
+            end
         ) as weighted_lines_surviving,
         sum(
             case
-                when durability_status = 'measured' then outcome_share * effective_lines_added
+                when durability_status = 'measured'
+                    then {{ decimal_share('effective_lines_added', 'outcome_share') }}
             end
         ) as weighted_effective_lines,
-        sum(outcome_share * review_minutes) as weighted_review_minutes,
+        sum({{ decimal_share('review_minutes', 'outcome_share') }}) as weighted_review_minutes,
         sum(
             case
                 when is_accepted
-                    then
-                        outcome_share
-                        * (coalesce(review_cost_usd, 0) + coalesce(repair_cost_usd, 0))
+                    then {{ decimal_share(
+                        '(cast(coalesce(review_cost_usd, 0) as decimal(30, 12))'
+                        ~ ' + cast(coalesce(repair_cost_usd, 0) as decimal(30, 12)))',
+                        'outcome_share'
+                    ) }}
                 else 0
             end
         ) as accepted_review_and_repair_usd

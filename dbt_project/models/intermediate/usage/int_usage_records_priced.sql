@@ -112,14 +112,17 @@ priced as (
         *,
         case
             when platform = 'copilot'
-                then cast(ai_credits * credit_usd_per_unit as {{ type_usd() }})
-            else cast((
-                input_tokens * input_usd_per_mtok
-                + cache_write_5m_tokens * cache_write_5m_usd_per_mtok
-                + cache_write_1h_tokens * cache_write_1h_usd_per_mtok
-                + cache_read_tokens * cache_read_usd_per_mtok
-                + output_tokens * output_usd_per_mtok
-            ) / 1000000 as {{ type_usd() }})
+                then cast(
+                    {{ priced_units('ai_credits', 'credit_usd_per_unit') }} as {{ type_usd() }}
+                )
+            else cast(
+                {{ token_cost_usd('input_tokens', 'input_usd_per_mtok') }}
+                + {{ token_cost_usd('cache_write_5m_tokens', 'cache_write_5m_usd_per_mtok') }}
+                + {{ token_cost_usd('cache_write_1h_tokens', 'cache_write_1h_usd_per_mtok') }}
+                + {{ token_cost_usd('cache_read_tokens', 'cache_read_usd_per_mtok') }}
+                + {{ token_cost_usd('output_tokens', 'output_usd_per_mtok') }}
+                as {{ type_usd() }}
+            )
         end as list_cost_usd,
         case
             when platform = 'copilot' then credit_usd_per_unit is null

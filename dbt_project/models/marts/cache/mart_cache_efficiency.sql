@@ -51,14 +51,18 @@ records as (
         usage_records.cache_read_tokens,
         usage_records.output_tokens,
         usage_records.cost_usd,
-        (
-            usage_records.cache_read_tokens
-            * (model_prices.input_usd_per_mtok - model_prices.cache_read_usd_per_mtok)
-            + usage_records.cache_write_5m_tokens
-            * (model_prices.input_usd_per_mtok - model_prices.cache_write_5m_usd_per_mtok)
-            + usage_records.cache_write_1h_tokens
-            * (model_prices.input_usd_per_mtok - model_prices.cache_write_1h_usd_per_mtok)
-        ) / 1000000 as saved_usd
+        {{ token_cost_usd(
+            'usage_records.cache_read_tokens',
+            '(model_prices.input_usd_per_mtok - model_prices.cache_read_usd_per_mtok)'
+        ) }}
+        + {{ token_cost_usd(
+            'usage_records.cache_write_5m_tokens',
+            '(model_prices.input_usd_per_mtok - model_prices.cache_write_5m_usd_per_mtok)'
+        ) }}
+        + {{ token_cost_usd(
+            'usage_records.cache_write_1h_tokens',
+            '(model_prices.input_usd_per_mtok - model_prices.cache_write_1h_usd_per_mtok)'
+        ) }} as saved_usd
 
     from usage_records
 

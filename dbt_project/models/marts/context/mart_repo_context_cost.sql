@@ -52,14 +52,14 @@ final as (
         cast(round(sum(input_tokens + cache_write_tokens + cache_read_tokens), 0) as bigint)
             as context_tokens,
         cast(
-            sum(input_tokens + cache_write_tokens + cache_read_tokens)
+            cast(sum(input_tokens + cache_write_tokens + cache_read_tokens) as {{ double_type }})
             / count(distinct session_id) as {{ double_type }}
         ) as context_tokens_per_session,
         cast(
             case
                 when sum(input_tokens + cache_write_tokens + cache_read_tokens) > 0
                     then
-                        sum(cache_read_tokens)
+                        cast(sum(cache_read_tokens) as {{ double_type }})
                         / sum(input_tokens + cache_write_tokens + cache_read_tokens)
             end as {{ double_type }}
         ) as cache_reuse_rate,

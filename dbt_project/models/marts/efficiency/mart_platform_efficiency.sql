@@ -74,33 +74,37 @@ final as (
         cast(
             case
                 when work_types_by_month.accepted_outcomes > 0
-                    then
-                        coalesce(spend_months.total_spend_usd, 0)
-                        / work_types_by_month.accepted_outcomes
+                    then {{ decimal_ratio(
+                        'coalesce(spend_months.total_spend_usd, 0)',
+                        'work_types_by_month.accepted_outcomes'
+                    ) }}
             end as decimal(38, 12)
         ) as cost_per_accepted_outcome_usd,
         cast(
             case
                 when work_types_by_month.durable_outcomes > 0
-                    then
-                        coalesce(spend_months.total_spend_usd, 0)
-                        / work_types_by_month.durable_outcomes
+                    then {{ decimal_ratio(
+                        'coalesce(spend_months.total_spend_usd, 0)',
+                        'work_types_by_month.durable_outcomes'
+                    ) }}
             end as decimal(38, 12)
         ) as cost_per_durable_outcome_usd,
         cast(
             case
                 when work_types_by_month.decided_outcomes > 0
-                    then
-                        work_types_by_month.accepted_outcomes
-                        / work_types_by_month.decided_outcomes
+                    then {{ decimal_ratio(
+                        'work_types_by_month.accepted_outcomes',
+                        'work_types_by_month.decided_outcomes'
+                    ) }}
             end as decimal(18, 6)
         ) as acceptance_rate,
         cast(
             case
                 when work_types_by_month.weighted_effective_lines > 0
-                    then
-                        work_types_by_month.weighted_lines_surviving
-                        / work_types_by_month.weighted_effective_lines
+                    then {{ decimal_ratio(
+                        'work_types_by_month.weighted_lines_surviving',
+                        'work_types_by_month.weighted_effective_lines'
+                    ) }}
             end as decimal(18, 6)
         ) as survival_30d_rate,
         -- No cache reads or writes: the platform reports no cache data (Copilot), so the hit
@@ -119,9 +123,10 @@ final as (
         cast(
             case
                 when work_types_by_month.decided_outcomes > 0
-                    then
-                        work_types_by_month.weighted_review_minutes / 60
-                        / work_types_by_month.decided_outcomes
+                    then {{ decimal_ratio(
+                        'work_types_by_month.weighted_review_minutes',
+                        'work_types_by_month.decided_outcomes * 60'
+                    ) }}
             end as decimal(18, 6)
         ) as review_hours_per_pr,
         -- Total spend plus the review and repair cost of the accepted PRs (by outcome share),
@@ -129,18 +134,21 @@ final as (
         cast(
             case
                 when work_types_by_month.accepted_outcomes > 0
-                    then (
-                        coalesce(spend_months.total_spend_usd, 0)
-                        + work_types_by_month.accepted_review_and_repair_usd
-                    ) / work_types_by_month.accepted_outcomes
+                    then {{ decimal_ratio(
+                        'cast(coalesce(spend_months.total_spend_usd, 0) as decimal(30, 12))'
+                        ~ ' + cast(work_types_by_month.accepted_review_and_repair_usd'
+                        ~ ' as decimal(30, 12))',
+                        'work_types_by_month.accepted_outcomes'
+                    ) }}
             end as decimal(38, 12)
         ) as rework_adjusted_cost_per_accepted_outcome_usd,
         cast(
             case
                 when spend_months.total_tokens > 0
-                    then
-                        work_types_by_month.accepted_outcomes * 1000000
-                        / spend_months.total_tokens
+                    then {{ decimal_ratio(
+                        'work_types_by_month.accepted_outcomes * 1000000',
+                        'spend_months.total_tokens'
+                    ) }}
             end as decimal(18, 6)
         ) as accepted_outcomes_per_million_tokens
 

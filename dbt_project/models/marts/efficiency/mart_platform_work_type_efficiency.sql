@@ -30,17 +30,17 @@ joined as (
 
     select
         work_type_months.*,
-        coalesce(
-            work_type_months.attributed_spend_usd
-            / nullif(
-                sum(work_type_months.attributed_spend_usd) over (
-                    partition by work_type_months.platform, work_type_months.month_start_date
-                ),
-                0
-            ),
-            0
-        )
-        * coalesce(spend_months.total_spend_usd, 0) as allocated_spend_usd
+        -- Divided and multiplied through decimal_ratio / decimal_share: Spark keeps twelve
+        -- decimals as DuckDB and PostgreSQL do.
+        coalesce({{ decimal_share(
+            'coalesce(spend_months.total_spend_usd, 0)',
+            decimal_ratio(
+                'work_type_months.attributed_spend_usd',
+                'nullif(sum(work_type_months.attributed_spend_usd) over ('
+                ~ 'partition by work_type_months.platform, work_type_months.month_start_date'
+                ~ '), 0)'
+            )
+        ) }}, 0) as allocated_spend_usd
 
     from work_type_months
 
@@ -62,35 +62,54 @@ final as (
         cast(accepted_outcomes as decimal(18, 6)) as accepted_outcomes,
         cast(durable_outcomes as decimal(18, 6)) as durable_outcomes,
         cast(
-            case when accepted_outcomes > 0 then allocated_spend_usd / accepted_outcomes end
+            case
+                when accepted_outcomes > 0
+                    then {{ decimal_ratio('allocated_spend_usd', 'accepted_outcomes') }}
+            end
             as decimal(38, 12)
         ) as cost_per_accepted_outcome_usd,
         cast(
-            case when accepted_outcomes > 0 then attributed_spend_usd / accepted_outcomes end
+            case
+                when accepted_outcomes > 0
+                    then {{ decimal_ratio('attributed_spend_usd', 'accepted_outcomes') }}
+            end
             as decimal(38, 12)
         ) as attributed_cost_per_accepted_outcome_usd,
         cast(
-            case when durable_outcomes > 0 then allocated_spend_usd / durable_outcomes end
+            case
+                when durable_outcomes > 0
+                    then {{ decimal_ratio('allocated_spend_usd', 'durable_outcomes') }}
+            end
             as decimal(38, 12)
         ) as cost_per_durable_outcome_usd,
         cast(
-            case when decided_outcomes > 0 then accepted_outcomes / decided_outcomes end
+            case
+                when decided_outcomes > 0
+                    then {{ decimal_ratio('accepted_outcomes', 'decided_outcomes') }}
+            end
             as decimal(18, 6)
         ) as acceptance_rate,
         cast(
             case
                 when weighted_effective_lines > 0
-                    then weighted_lines_surviving / weighted_effective_lines
+                    then {{ decimal_ratio('weighted_lines_surviving', 'weighted_effective_lines') }}
             end as decimal(18, 6)
         ) as survival_30d_rate,
         cast(
-            case when decided_outcomes > 0 then weighted_review_minutes / 60 / decided_outcomes end
+            case
+                when decided_outcomes > 0
+                    then {{ decimal_ratio('weighted_review_minutes', 'decided_outcomes * 60') }}
+            end
             as decimal(18, 6)
         ) as review_hours_per_pr,
         cast(
             case
                 when accepted_outcomes > 0
-                    then (allocated_spend_usd + accepted_review_and_repair_usd) / accepted_outcomes
+                    then {{ decimal_ratio(
+                        'cast(allocated_spend_usd as decimal(30, 12))'
+                        ~ ' + cast(accepted_review_and_repair_usd as decimal(30, 12))',
+                        'accepted_outcomes'
+                    ) }}
             end as decimal(38, 12)
         ) as rework_adjusted_cost_per_accepted_outcome_usd
 
