@@ -609,7 +609,7 @@ def run_synthetic(syn: Synthetic) -> int:
                 bench,
                 f"dbt_full_{days}",
                 "dbt",
-                {"first": str(first), "last": end, "target": "full"},
+                {"first": str(tiling.history_first_day), "last": end, "target": "full"},
                 env=env,
             )
             for i in range(syn.nightlies):

@@ -12,7 +12,9 @@ So the vectorised path keeps the generator's distributions by *tiling* its outpu
    server) and the raw warehouse is cached under the bench work directory, keyed by the code of
    ``sandbox/``. Its tables are exactly what dlt writes: same schemas, types, ``_dlt`` columns.
 2. **Tiles**: the output holds ``shards`` copies of the template's organisation (engineers ×
-   shards) and ``copies`` consecutive copies of its period (days), each written by one
+   shards) and ``copies`` consecutive copies of its period (days) ending with the template's
+   own (the earlier ones moved back in time, so nothing is dated after the template's last day
+   and dbt's ``not_after_run`` tests hold), each written by one
    ``INSERT … SELECT`` from the template. Every identifier is rewritten consistently in every
    table and every free text that carries it, so joins within a tile hold and tiles never
    collide: people (e-mails, GitHub logins, vendor user and key ids, numeric user ids) and
@@ -20,9 +22,9 @@ So the vectorised path keeps the generator's distributions by *tiling* its outpu
    numbers and row keys per tile. Dates and epoch columns move by whole template periods. Bots
    (``[bot]`` logins) and the models' catalogue are shared, as in a real organisation.
 3. **Trim**: each copy takes the template's rows of its period's days (not the extraction's
-   lookback day before it), the last copy only up to the last requested day (pull-request
-   children go with their pull request), so ``--days`` is exact; engineers are the template's
-   people × shards.
+   lookback day before it), the earliest copy only from the first requested day (pull-request
+   children go with their pull request), so ``--days`` is exact and the history ends on the
+   template's last day; engineers are the template's people × shards.
 
 Per engineer-day the result has the template's distributions (sessions, requests, PRs, reviews,
 reverts, telemetry share) by construction; what tiling cannot give is variety across shards
@@ -112,7 +114,8 @@ PERSON_TEXT = frozenset({"user_account_uuid", "person_id"})
 
 @dataclass(frozen=True)
 class Tiling:
-    """How many tiles: ``shards`` organisations × ``copies`` periods of ``period_days``."""
+    """How many tiles: ``shards`` organisations × ``copies`` periods of ``period_days``, the
+    last copy being the template's own period (``first_day`` is the template's first day)."""
 
     shards: int
     copies: int
@@ -122,7 +125,12 @@ class Tiling:
 
     @property
     def last_day(self) -> date:
-        return self.first_day + timedelta(days=self.days - 1)
+        """The history's last day: the template's."""
+        return self.first_day + timedelta(days=self.period_days - 1)
+
+    @property
+    def history_first_day(self) -> date:
+        return self.last_day - timedelta(days=self.days - 1)
 
 
 def plan(
@@ -311,8 +319,9 @@ def write(
         f"""
         create temp table tiles as
         select shard, copy, shard * {tiling.copies} + copy as tile,
-               copy * {tiling.period_days} as shift,
-               least({tiling.period_days}, {tiling.days} - copy * {tiling.period_days}) as span,
+               (copy - {tiling.copies - 1}) * {tiling.period_days} as shift,
+               least({tiling.period_days},
+                     {tiling.days} - ({tiling.copies - 1} - copy) * {tiling.period_days}) as span,
                's' || shard as s, lpad(lower(hex(shard * {tiling.copies} + copy)), 6, '0') as hex6,
                lpad(cast(copy as varchar), 2, '0') as cc, '~' || shard || '.' || copy as key
         from range({tiling.shards}) as shards(shard), range({tiling.copies}) as copies(copy)
@@ -344,13 +353,14 @@ def write(
             # (git measurements are dated by when they were measured: kept with their PRs)
             day = _main_day(columns) if day_table and schema != "raw_git" else None
             # Each copy takes the template's rows of its period's days (the extraction's
-            # lookback day before it is left out), the last one cut at the last requested day.
+            # lookback day before it is left out), the earliest one from the first requested day.
             where = "where t.copy = 0" if not day_table else ""
             if day:
                 row_day, first = day.format(r="r."), f"date '{tiling.first_day}'"
+                period = tiling.period_days
                 where = (
-                    f"where coalesce({row_day} >= {first} and "
-                    f"{row_day} < {first} + cast(t.span as integer), true)"
+                    f"where coalesce({row_day} >= {first} + cast({period} - t.span as integer) "
+                    f"and {row_day} < {first} + {period}, true)"
                 )
             matches = _matches(con, source, columns)
             exprs = ", ".join(
@@ -375,7 +385,7 @@ def write(
             )
         con.execute(
             f"update {RUN_RECORD} set first_day = ?, last_day = ?",
-            [tiling.first_day, tiling.last_day],
+            [tiling.history_first_day, tiling.last_day],
         )
         for schema, table in _tables(con, out.stem):
             if not table.startswith("_dlt"):
