@@ -1,12 +1,12 @@
 """``python -m orchestration.bench.engines``: a full dbt build on DuckDB and on Spark, compared.
 
-Both builds start from the same extracted raw data (a DuckDB warehouse holding only the raw
-schemas, e.g. the landing file of a ``spark://`` run or a fresh extraction): DuckDB builds a copy
-of it; Spark builds from the raw layer published as Parquet to a fresh lake. The builds run one
-after the other (never at once: each gets the machine), and each one's peak memory is the
-largest sum of resident memory over the process tree (dbt, and Spark's JVM), sampled every
-0.2 s. ``--days N`` keeps only the first N days of history (every table's day columns), to see
-how a full build grows with history.
+Both builds start from the same extracted raw data (a DuckDB warehouse: the landing file of a
+``spark://`` run, a fresh extraction, or a ``--synthetic`` history; only its raw schemas are
+kept): DuckDB builds a copy of it; Spark builds from the raw layer published as Parquet to a
+fresh lake. The builds run one after the other (never at once: each gets the machine), and each
+one's peak memory is the largest sum of resident memory over the process tree (dbt, and Spark's
+JVM), sampled every 0.2 s. ``--days N`` keeps only the first N days of history (each row's day
+as the synthetic tiling trims it), to see how a full build grows with history.
 
     python -m orchestration.bench.engines RAW.duckdb WORKDIR [--days 15 30 45] [--engines …]
 
@@ -81,24 +81,62 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, int, s
     return seconds, peak, tail
 
 
-def truncate_history(raw: Path, days: int) -> date:
-    """Delete every raw row dated after the first ``days`` days (any ``date`` column)."""
+def keep_raw_only(raw: Path) -> None:
+    """Drop every schema but the raw ones, so that each engine's build is a full one (a
+    warehouse a build already ran on holds incremental facts that would only be topped up)."""
     import duckdb
+
+    with duckdb.connect(str(raw)) as con:
+        schemas = con.execute(
+            "select schema_name from information_schema.schemata "
+            "where catalog_name = current_database() and schema_name not like 'raw\\_%' "
+            "escape '\\' and schema_name not in ('main', 'information_schema', 'pg_catalog')"
+        ).fetchall()
+        for (schema,) in schemas:
+            con.execute(f'drop schema "{schema}" cascade')
+        con.execute("checkpoint")
+
+
+def truncate_history(raw: Path, days: int) -> date:
+    """Delete every raw row whose day falls after the first ``days`` days. A row's day is the
+    one the synthetic tiling trims by (its first date column, else its first timestamp, else its
+    ISO text day: the agents' telemetry is dated by timestamps only); snapshot tables and the
+    git measurements are kept, and pull-request children go with their pull request."""
+    import duckdb
+
+    from orchestration.bench.synthetic import PR_CHILDREN, SNAPSHOT_TABLES, main_day
 
     con = duckdb.connect(str(raw))
     try:
-        columns = con.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where table_schema like 'raw\\_%' escape '\\' and data_type = 'DATE' "
-            "and table_name not like '\\_dlt%' escape '\\'"
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema like 'raw\\_%' escape '\\' "
+            "and table_schema not like '%\\_staging' escape '\\' "
+            "and table_name not like '\\_dlt%' escape '\\' order by 1, 2"
         ).fetchall()
+        row_days: list[tuple[str, str]] = []
+        for schema, table in tables:
+            if f"{schema}.{table}" in SNAPSHOT_TABLES or schema == "raw_git":
+                continue
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            if day := main_day(columns):
+                row_days.append((f'"{schema}"."{table}"', day.format(r="")))
         first = min(
-            con.execute(f'select min("{c}") from "{s}"."{t}"').fetchone()[0] or date.max
-            for s, t, c in columns
+            con.execute(f"select min({day}) from {relation}").fetchone()[0] or date.max
+            for relation, day in row_days
         )
         last = first + timedelta(days=days - 1)
-        for schema, table, column in columns:
-            con.execute(f'delete from "{schema}"."{table}" where "{column}" > ?', [last])
+        for relation, day in row_days:
+            con.execute(f"delete from {relation} where {day} > ?", [last])
+        for child in PR_CHILDREN:
+            con.execute(
+                f"delete from raw_github.{child} where pull_request_id not in "
+                "(select id from raw_github.pull_requests)"
+            )
     finally:
         con.close()
     return last
@@ -159,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     for days in args.days or [None]:
         raw = args.work / f"raw-{days or 'all'}.duckdb"
         shutil.copyfile(args.raw, raw)
+        keep_raw_only(raw)
         last = truncate_history(raw, days) if days else None
         for engine in args.engines:
             work = args.work / f"{engine}-{days or 'all'}"

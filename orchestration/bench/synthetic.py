@@ -283,7 +283,7 @@ def _columns(con: Any, schema: str, table: str) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def _main_day(columns: list[tuple[str, str]]) -> str | None:
+def main_day(columns: list[tuple[str, str]]) -> str | None:
     """The row's day as SQL: its first DATE column, else its first timestamp, else its text day."""
     for kind in ("DATE", "TIMESTAMP"):
         for name, data_type in columns:
@@ -351,7 +351,7 @@ def write(
                 continue
             day_table = name not in SNAPSHOT_TABLES
             # (git measurements are dated by when they were measured: kept with their PRs)
-            day = _main_day(columns) if day_table and schema != "raw_git" else None
+            day = main_day(columns) if day_table and schema != "raw_git" else None
             # Each copy takes the template's rows of its period's days (the extraction's
             # lookback day before it is left out), the earliest one from the first requested day.
             where = "where t.copy = 0" if not day_table else ""
