@@ -124,3 +124,39 @@ def test_each_shard_attributes_the_same_cost(synthetic_run: tuple[Path, dict[str
                       "from core.fct_pull_request_costs as costs inner join core.fct_pull_requests "
                       "as prs using (pull_request_id) group by 1 order by 1")  # fmt: skip
     assert len(costs) == 2 and costs[0][1:] == costs[1][1:], costs
+
+
+def test_engines_bench_keeps_raw_schemas_and_cuts_history_by_each_rows_day(
+    synthetic_run: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """``python -m orchestration.bench.engines`` builds from the raw schemas of a synthetic
+    history (its built facts dropped, so every build is full) and ``--days`` cuts every dated row,
+    the telemetry's too, leaving no pull-request child without its pull request."""
+    import shutil
+
+    from orchestration.bench.engines import keep_raw_only, truncate_history
+
+    home, _ = synthetic_run
+    raw = tmp_path / "raw.duckdb"
+    shutil.copyfile(home / "bench" / "run" / "history-10" / "warehouse.duckdb", raw)
+    keep_raw_only(raw)
+    schemas = _by_shard(
+        raw,
+        "select schema_name from information_schema.schemata "
+        "where catalog_name = current_database() order by 1",
+    )
+    kept = [s for (s,) in schemas if s not in ("main", "information_schema", "pg_catalog")]
+    assert "raw_otel" in kept and all(s.startswith("raw_") for s in kept), kept
+
+    last = truncate_history(raw, 5)
+    assert _by_shard(raw, "select max(event_date), count(*) > 0 from raw_otel.api_requests") == [
+        (last, True)
+    ]
+    claude_code_days = "select max(usage_date) from raw_anthropic.claude_code_usage"
+    assert _by_shard(raw, claude_code_days) == [(last,)]
+    orphans = _by_shard(
+        raw,
+        "select count(*) from raw_github.pull_request_commits where pull_request_id not in "
+        "(select id from raw_github.pull_requests)",
+    )
+    assert orphans == [(0,)]
