@@ -159,6 +159,9 @@ SHARD_RULES = (
     (r"([A-Za-z0-9._%+-]+)@([A-Za-z0-9-]+\.[A-Za-z0-9.-]+)", r"\1.§@\2"),
     # repositories, also in URLs and references
     (r"\bacme/([A-Za-z0-9._-]+)", r"acme/\1-§"),
+    # GitHub's repository node ids: a shard's repositories are other repositories (the
+    # warehouse keys repositories, and their renames, by this id)
+    (r"\bR_([A-Za-z0-9]+)", r"R_\1§"),
     # vendor ids of people, keys, workspaces, projects
     (r"\b(user|apikey|wrkspc|proj|key)([_-])([A-Za-z0-9]{16,})\b", r"\1\2\3§"),
     (r"\bclaude_code_key_([A-Za-z0-9_.-]+)", r"claude_code_key_\1_§"),

@@ -170,19 +170,25 @@ def extract_tiny(
     home: Path,
     warehouse_url: str | None = None,
     reality: RealityOptions | None = None,
+    nights: tuple[date, date] | None = None,
 ) -> RawWarehouse:
     """Generate the tiny sandbox into ``out``, serve it and extract it with ``home`` as
     TOKENWORTH_HOME, into ``warehouse_url`` (default: ``home/warehouse.duckdb``); ``reality``
-    adds the real-world cases it names (default: the tidy world)."""
+    adds the real-world cases it names (default: the tidy world). With ``nights`` (the first
+    night's last day, the second's first), in two nights: the days up to the first's last as
+    GitHub and the repositories stood on that day, then the days from the second's first as of
+    the world's last day (repositories renamed, transferred or deleted in between)."""
     from sandbox.cli import prepare
+    from sandbox.gitrepos import write_repositories
     from sandbox.profiles import DEFAULT_SEED
     from sandbox.server import SandboxServer
 
     out.mkdir(parents=True, exist_ok=True)
-    world = prepare("tiny", DEFAULT_SEED, out, reality)
+    split = nights[0] if nights else None
+    world = prepare("tiny", DEFAULT_SEED, out, reality, as_of=split)
     first = world.start - timedelta(days=1)
     last = world.start + timedelta(days=LAST_DAY_OFFSET)
-    server = SandboxServer(world).start()
+    server = SandboxServer(world, as_of=split).start()
     try:
         with pytest.MonkeyPatch.context() as mp:
             for name, value in server.environment(f"file://{out}/git/{{repo}}.git").items():
@@ -198,7 +204,13 @@ def extract_tiny(
             else:
                 mp.delenv("TOKENWORTH_WAREHOUSE_URL", raising=False)
             mp.delenv("TOKENWORTH_GITHUB_REPOS", raising=False)
-            _extract(first, last)
+            if nights is None:
+                _extract(first, last)
+            else:
+                _extract(first, nights[0])
+                write_repositories(world, out)  # as of the last day: moved, linked, deleted
+                server.set_as_of(None)
+                _extract(nights[1], last)
     finally:
         server.stop()
     return RawWarehouse(

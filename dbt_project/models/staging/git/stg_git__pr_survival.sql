@@ -3,7 +3,7 @@ with
 source as (
 
     -- Absent until the first run that finds a merged pull request (durability skips before).
-    select * from {{ optional_source('raw_git', 'pr_survival', {
+    select * from {{ current_repository_source('raw_git', 'pr_survival', {
         'repo': 'varchar',
         'number': 'bigint',
         'horizon_days': 'bigint',

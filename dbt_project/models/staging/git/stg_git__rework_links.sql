@@ -3,7 +3,7 @@ with
 source as (
 
     -- dlt creates the table only once a rework row exists: until then it reads as empty.
-    select * from {{ optional_source('raw_git', 'rework_links', {
+    select * from {{ current_repository_source('raw_git', 'rework_links', {
         'repo': 'varchar',
         'original_number': 'bigint',
         'later_number': 'bigint',

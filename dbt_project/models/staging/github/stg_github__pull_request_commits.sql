@@ -3,7 +3,7 @@ with
 source as (
 
     -- Absent until GitHub is configured and has loaded a pull request.
-    select * from {{ optional_source('raw_github', 'pull_request_commits', {
+    select * from {{ current_repository_source('raw_github', 'pull_request_commits', {
         'pull_request_id': 'varchar',
         'repo': 'varchar',
         'pr_number': 'bigint',

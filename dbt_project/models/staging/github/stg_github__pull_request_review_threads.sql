@@ -3,7 +3,7 @@ with
 source as (
 
     -- A pull request may have none, so a first night can lack the table.
-    select * from {{ optional_source('raw_github', 'pull_request_review_threads', {
+    select * from {{ current_repository_source('raw_github', 'pull_request_review_threads', {
         'id': 'varchar',
         'pull_request_id': 'varchar',
         'repo': 'varchar',

@@ -3,7 +3,7 @@ with
 source as (
 
     -- Absent until GitHub is configured and has loaded a pull request.
-    select * from {{ optional_source('raw_github', 'pull_request_timeline_events', {
+    select * from {{ current_repository_source('raw_github', 'pull_request_timeline_events', {
         'id': 'varchar',
         'pull_request_id': 'varchar',
         'repo': 'varchar',

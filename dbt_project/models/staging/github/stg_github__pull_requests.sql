@@ -3,7 +3,7 @@ with
 source as (
 
     -- Absent until GitHub is configured and has loaded a pull request.
-    select * from {{ optional_source('raw_github', 'pull_requests', {
+    select * from {{ current_repository_source('raw_github', 'pull_requests', {
         'id': 'varchar',
         'repo': 'varchar',
         'repository_id': 'varchar',

@@ -106,27 +106,58 @@ REWORK_SCHEMA = arrow_schema(
 )
 
 
-def _merged_pull_requests(warehouse: WarehouseResource) -> dict[str, list[MergedPullRequest]]:
-    """Merged PRs per repository, with their commits, from ``raw_github``."""
+def _current_names(rows: list[tuple[str, str | None, str]]) -> dict[str, str]:
+    """Loaded name → current name of every repository renamed or transferred since, from raw
+    pull requests' ``(repo, repository_id, _dlt_load_id)``: a repository keeps GitHub's node id
+    under a new name, and its name in the latest load is the current one. The rule of dbt's
+    ``repository_renames`` macro, so durability measures and keys a renamed repository's pull
+    requests under the name its mirror and the warehouse use; a name two repositories have held
+    is left as loaded."""
+    ids: dict[str, set[str]] = {}
+    latest: dict[str, tuple[str, str]] = {}  # repository id -> (load id, name)
+    for repo, repository_id, load_id in rows:
+        if repository_id is None:
+            continue
+        ids.setdefault(repo, set()).add(repository_id)
+        latest[repository_id] = max(latest.get(repository_id, ("", "")), (load_id or "", repo))
+    return {
+        repo: latest[next(iter(owners))][1]
+        for repo, owners in ids.items()
+        if len(owners) == 1 and latest[next(iter(owners))][1] != repo
+    }
+
+
+def _merged_pull_requests(
+    warehouse: WarehouseResource,
+) -> tuple[dict[str, list[MergedPullRequest]], dict[str, str]]:
+    """Merged PRs per repository (under its current name), with their commits, from
+    ``raw_github``; and the renamed repositories' loaded → current names."""
     pipeline = warehouse.pipeline("github")
     try:
         with pipeline.sql_client() as client:
+            table = client.make_qualified_table_name("pull_requests")
+            names = _current_names(
+                client.execute_sql(
+                    f"select distinct repo, repository_id, _dlt_load_id from {table}"
+                )
+            )
             prs = client.execute_sql(
                 "select repo, number, merged_at, merge_commit_oid, title, head_ref_name "
-                f"from {client.make_qualified_table_name('pull_requests')} "
-                "where merged_at is not null and merge_commit_oid is not null"
+                f"from {table} where merged_at is not null and merge_commit_oid is not null"
             )
             commits = client.execute_sql(
                 "select repo, pr_number, position, oid "
                 f"from {client.make_qualified_table_name('pull_request_commits')}"
             )
     except DatabaseUndefinedRelation:  # no pull request loaded yet (a quiet first night)
-        return {}
+        return {}, {}
     oids: dict[tuple[str, int], list[tuple[int, str]]] = {}
-    for repo, number, position, oid in commits:
+    for loaded, number, position, oid in commits:
+        repo = names.get(loaded, loaded)
         oids.setdefault((repo, int(number)), []).append((int(position), oid))
     by_repo: dict[str, list[MergedPullRequest]] = {}
-    for repo, number, merged_at, merge_oid, title, head_ref in prs:
+    for loaded, number, merged_at, merge_oid, title, head_ref in prs:
+        repo = names.get(loaded, loaded)
         merged = merged_at if merged_at.tzinfo else merged_at.replace(tzinfo=UTC)
         by_repo.setdefault(repo, []).append(
             MergedPullRequest(
@@ -139,11 +170,14 @@ def _merged_pull_requests(warehouse: WarehouseResource) -> dict[str, list[Merged
                 head_ref=head_ref or "",
             )
         )
-    return by_repo
+    return by_repo, names
 
 
-def _already_measured(warehouse: WarehouseResource) -> dict[str, set[tuple[int, int]]]:
-    """(number, horizon) pairs already in ``pr_survival``, per repository."""
+def _already_measured(
+    warehouse: WarehouseResource, names: dict[str, str]
+) -> dict[str, set[tuple[int, int]]]:
+    """(number, horizon) pairs already in ``pr_survival``, per repository under its current
+    name (``names``: loaded → current), so a rename never measures a horizon twice."""
     pipeline = warehouse.pipeline("git")
     try:
         with pipeline.sql_client() as client:
@@ -155,7 +189,7 @@ def _already_measured(warehouse: WarehouseResource) -> dict[str, set[tuple[int, 
         return {}
     by_repo: dict[str, set[tuple[int, int]]] = {}
     for repo, number, horizon in rows:
-        by_repo.setdefault(repo, set()).add((int(number), int(horizon)))
+        by_repo.setdefault(names.get(repo, repo), set()).add((int(number), int(horizon)))
     return by_repo
 
 
@@ -338,11 +372,11 @@ def _measure(
     window = context.partition_time_window
     # Horizons reached by the end of the run's last day (the window's end is exclusive).
     as_of = datetime.combine(window.end.date(), time(0), tzinfo=UTC)
-    by_repo = _merged_pull_requests(warehouse)
+    by_repo, names = _merged_pull_requests(warehouse)
     if not by_repo:
         context.log.info("git durability: no merged pull requests in raw_github yet")
         return
-    measured = _already_measured(warehouse)
+    measured = _already_measured(warehouse, names)
     patterns = load_exclude_patterns()
     # The horizons and the rework window the marts report (dbt vars), measured as they say.
     contract = read_project_vars()
