@@ -39,3 +39,12 @@
         as decimal(38, 12)
     )
 {%- endmacro %}
+
+{#-
+    The sum of amounts (SQL expressions) as decimal(30, 12) operands: Spark adds decimal(38, 12)
+    values into decimal(38, 11), dropping a digit to stay within 38; with eight digits of
+    headroom it keeps all twelve decimals, as DuckDB and PostgreSQL do.
+-#}
+{% macro decimal_sum(amounts) -%}
+    ({% for amount in amounts %}cast({{ amount }} as decimal(30, 12)){{ " + " if not loop.last }}{% endfor %})
+{%- endmacro %}

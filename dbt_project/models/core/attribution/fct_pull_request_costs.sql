@@ -72,8 +72,8 @@ primary_platform as (
 costed as (
 
     -- Review cost: an explicit, documented assumption (docs/metrics.md "Review cost").
-    -- Divisions and cost shares go through decimal_ratio / decimal_share, and amounts are added
-    -- as decimal(30, 12), so that Spark keeps twelve decimals as DuckDB and PostgreSQL do (its
+    -- Divisions, cost shares and sums of amounts go through decimal_ratio, decimal_share and
+    -- decimal_sum, so that Spark keeps twelve decimals as DuckDB and PostgreSQL do (its
     -- decimal(38, 12) arithmetic drops digits to stay within 38).
     select
         pull_requests.pull_request_id,
@@ -109,8 +109,7 @@ repair as (
         rework_links.original_pull_request_id as pull_request_id,
         sum(
             {{ decimal_share(
-                '(cast(costed.ai_cost_usd as decimal(30, 12))'
-                ~ ' + cast(costed.review_cost_usd as decimal(30, 12)))',
+                decimal_sum(['costed.ai_cost_usd', 'costed.review_cost_usd']),
                 'case when later_pr_changes.changed_lines > 0 then least('
                 ~ decimal_ratio('rework_links.lines_reworked', 'later_pr_changes.changed_lines')
                 ~ ', 1) else 0 end'
@@ -139,10 +138,11 @@ final as (
         cast(costed.review_cost_usd as decimal(38, 12)) as review_cost_usd,
         cast(coalesce(repair.repair_cost_usd, 0) as decimal(38, 12)) as repair_cost_usd,
         cast(
-            cast(costed.ai_cost_usd as decimal(30, 12))
-            + cast(costed.review_cost_usd as decimal(30, 12))
-            + cast(coalesce(repair.repair_cost_usd, 0) as decimal(30, 12))
-            as decimal(38, 12)
+            {{ decimal_sum([
+                'costed.ai_cost_usd',
+                'costed.review_cost_usd',
+                'coalesce(repair.repair_cost_usd, 0)',
+            ]) }} as decimal(38, 12)
         ) as rework_adjusted_cost_usd
 
     from pull_requests

@@ -140,7 +140,7 @@ outcomes_by_work_type as (
         sum(outcome_share) as decided_outcomes,
         sum(case when is_accepted then outcome_share else 0 end) as accepted_outcomes,
         sum(case when is_durable then outcome_share else 0 end) as durable_outcomes,
-        -- Products through decimal_share, sums of amounts as decimal(30, 12): Spark keeps
+        -- Products through decimal_share, sums of amounts through decimal_sum: Spark keeps
         -- twelve decimals as DuckDB and PostgreSQL do.
         sum(
             case
@@ -159,8 +159,7 @@ outcomes_by_work_type as (
             case
                 when is_accepted
                     then {{ decimal_share(
-                        '(cast(coalesce(review_cost_usd, 0) as decimal(30, 12))'
-                        ~ ' + cast(coalesce(repair_cost_usd, 0) as decimal(30, 12)))',
+                        decimal_sum(['coalesce(review_cost_usd, 0)', 'coalesce(repair_cost_usd, 0)']),
                         'outcome_share'
                     ) }}
                 else 0

@@ -135,9 +135,10 @@ final as (
             case
                 when work_types_by_month.accepted_outcomes > 0
                     then {{ decimal_ratio(
-                        'cast(coalesce(spend_months.total_spend_usd, 0) as decimal(30, 12))'
-                        ~ ' + cast(work_types_by_month.accepted_review_and_repair_usd'
-                        ~ ' as decimal(30, 12))',
+                        decimal_sum([
+                            'coalesce(spend_months.total_spend_usd, 0)',
+                            'work_types_by_month.accepted_review_and_repair_usd',
+                        ]),
                         'work_types_by_month.accepted_outcomes'
                     ) }}
             end as decimal(38, 12)

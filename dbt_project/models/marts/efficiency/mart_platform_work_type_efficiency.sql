@@ -106,8 +106,7 @@ final as (
             case
                 when accepted_outcomes > 0
                     then {{ decimal_ratio(
-                        'cast(allocated_spend_usd as decimal(30, 12))'
-                        ~ ' + cast(accepted_review_and_repair_usd as decimal(30, 12))',
+                        decimal_sum(['allocated_spend_usd', 'accepted_review_and_repair_usd']),
                         'accepted_outcomes'
                     ) }}
             end as decimal(38, 12)
