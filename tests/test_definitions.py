@@ -204,3 +204,44 @@ def test_the_library_does_not_import_the_code_location() -> None:
                 if name == "orchestration.defs" or name.startswith("orchestration.defs.")
             ]
     assert not offending, offending
+
+
+@pytest.mark.parametrize("value", ["lots", "4", "-1GB", "4 GB!", "50%%"])
+def test_a_bad_duckdb_memory_limit_stops_the_definitions(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TOKENWORTH_DUCKDB_MEMORY_LIMIT", value)
+    from orchestration.defs.resources import build_resources
+
+    with pytest.raises(ValueError) as error:
+        build_resources()
+    message = str(error.value)
+    assert message.startswith("TOKENWORTH_DUCKDB_MEMORY_LIMIT must be an amount of memory like")
+    assert message.endswith(f"got {value!r}: unset it for DuckDB's default 80%")
+
+
+@pytest.mark.parametrize(
+    ("value", "limit"), [(" 3GB ", "3GB"), ("2.5GiB", "2.5GiB"), ("50%", "50%"), (None, "80%")]
+)
+def test_duckdb_memory_limit_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, limit: str
+) -> None:
+    _set_or_unset(monkeypatch, "TOKENWORTH_DUCKDB_MEMORY_LIMIT", value)
+    from orchestration.defs.resources import build_resources
+
+    assert build_resources()["warehouse"].duckdb_memory_limit == limit
+
+
+def test_the_dbt_profile_gives_duckdb_its_memory_limit(tmp_path: Path) -> None:
+    """What DuckDB itself reports inside a dbt session, with the limit set and without."""
+    from tests.warehouse.fixtures import dbt_runner
+
+    dbt = dbt_runner(tmp_path / "w.duckdb", tmp_path)
+    query = ("show", "--inline", "select current_setting('memory_limit') as memory_limit")
+    limited = dbt(*query, env={"TOKENWORTH_DUCKDB_MEMORY_LIMIT": "1GiB"})
+    assert limited.returncode == 0 and "1.0 GiB" in limited.stdout, limited.stdout[-2000:]
+    import duckdb
+
+    default = duckdb.connect().execute("select current_setting('memory_limit')").fetchone()
+    unset = dbt(*query, env={"TOKENWORTH_DUCKDB_MEMORY_LIMIT": ""})
+    assert unset.returncode == 0 and default and default[0] in unset.stdout, unset.stdout[-2000:]

@@ -179,6 +179,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     url: str = ""
     home: str = "./.tokenworth"
+    # DuckDB's memory_limit for the dbt build (TOKENWORTH_DUCKDB_MEMORY_LIMIT).
+    duckdb_memory_limit: str = settings.DEFAULTS[settings.TOKENWORTH_DUCKDB_MEMORY_LIMIT]
 
     def warehouse(self) -> Warehouse:
         return parse_warehouse_url(self.url, home=self.home_path)
@@ -253,6 +255,8 @@ def build_resources() -> dict[str, Any]:
             url=_secret(settings.TOKENWORTH_WAREHOUSE_URL) or "",
             # Not created here: loading the definitions must not touch the disk.
             home=str(settings.tokenworth_home(create=False)),
+            # Validated here, so a bad value stops the run before any extraction.
+            duckdb_memory_limit=settings.duckdb_memory_limit(),
         ),
         "anthropic": AnthropicAdminResource(
             api_key=_secret(settings.ANTHROPIC_ADMIN_API_KEY),

@@ -7,6 +7,7 @@ environment; asset bodies receive configured resources and never call ``os.geten
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -39,6 +40,8 @@ TOKENWORTH_PEOPLE_FILE = "TOKENWORTH_PEOPLE_FILE"
 TOKENWORTH_OTEL_PATH = "TOKENWORTH_OTEL_PATH"
 # Repositories measured at once by the git durability asset (one process each); unset: per CPU.
 TOKENWORTH_GIT_WORKERS = "TOKENWORTH_GIT_WORKERS"
+# DuckDB only: how much memory the dbt build's DuckDB may use before it spills to disk.
+TOKENWORTH_DUCKDB_MEMORY_LIMIT = "TOKENWORTH_DUCKDB_MEMORY_LIMIT"
 
 DEFAULTS: dict[str, str] = {
     TOKENWORTH_HOME: "./.tokenworth",
@@ -53,6 +56,8 @@ DEFAULTS: dict[str, str] = {
     TOKENWORTH_GITHUB_REPOS: "",
     TOKENWORTH_GITHUB_ORG: "",
     TOKENWORTH_GIT_CLONE_URL: "https://github.com/{repo}.git",
+    # DuckDB's own default.
+    TOKENWORTH_DUCKDB_MEMORY_LIMIT: "80%",
 }
 
 
@@ -159,6 +164,27 @@ def archive_max_drop() -> float:
             f"0.2, or unset it for the default {DEFAULTS[TOKENWORTH_ARCHIVE_MAX_DROP]}"
         )
     return share
+
+
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|%)", re.IGNORECASE)
+
+
+def duckdb_memory_limit() -> str:
+    """``TOKENWORTH_DUCKDB_MEMORY_LIMIT``: DuckDB's ``memory_limit`` for the dbt build, an amount
+    (``4GB``, ``3.5GiB``) or a share of the machine's memory (``50%``; default 80%, DuckDB's).
+    Past it DuckDB spills joins, aggregates and sorts to disk instead of growing.
+
+    Raises ValueError naming the variable and the value.
+    """
+    raw = env(TOKENWORTH_DUCKDB_MEMORY_LIMIT).strip()
+    if not _MEMORY_LIMIT.fullmatch(raw):
+        raise ValueError(
+            f"{TOKENWORTH_DUCKDB_MEMORY_LIMIT} must be an amount of memory like 4GB or 3.5GiB, "
+            f"or a share of the machine's like 50% (how much the dbt build's DuckDB may use "
+            f"before it spills to disk), got {raw!r}: unset it for DuckDB's default "
+            f"{DEFAULTS[TOKENWORTH_DUCKDB_MEMORY_LIMIT]}"
+        )
+    return raw
 
 
 def http_timeout_seconds() -> float:

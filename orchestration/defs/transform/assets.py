@@ -35,6 +35,7 @@ from orchestration.defs.transform.project import (
     dbt_window_env,
     prepare_manifest,
 )
+from orchestration.lib import settings
 from orchestration.lib.redact import redact
 from orchestration.lib.warehouse import Warehouse
 
@@ -123,6 +124,8 @@ def dbt_assets_for(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
             **target.dbt_env(),
             **dbt_window_env(window.start.date(), window.end.date()),
         }
+        if target.kind == "duckdb":
+            variables[settings.TOKENWORTH_DUCKDB_MEMORY_LIMIT] = warehouse.duckdb_memory_limit
         with dbt_environment(variables):
             invocation = dbt.cli(
                 dbt_build_args(config.full_refresh), context=context, raise_on_error=False
