@@ -145,17 +145,22 @@ class RealityOptions:
         )
 
     @classmethod
-    def parse(cls, spec: str | None) -> RealityOptions:
-        """``"forks,ghosts,no_copilot"`` → those cases; ``"messy"`` or ``"all"`` → :meth:`messy`.
+    def parse(cls, spec: str | None, base: RealityOptions | None = None) -> RealityOptions:
+        """``"forks,ghosts,no_copilot"`` → those cases; ``"messy"`` or ``"all"`` → :meth:`messy`;
+        ``"tidy"`` → no case (what follows it adds to the tidy world).
 
-        Raises ``ValueError`` naming the unknown case and listing the known ones.
+        The named cases are added to ``base`` (default: the tidy world), so a profile's default
+        cases plus ``--mess`` is ``parse(mess, base=parse(profile.reality))``. Raises
+        ``ValueError`` naming the unknown case and listing the known ones.
         """
-        options = cls()
+        options = base if base is not None else cls()
         for raw in (spec or "").split(","):
             name = raw.strip().lower().replace("-", "_")
             if not name:
                 continue
-            if name in ("messy", "all"):
+            if name == "tidy":
+                options = cls()
+            elif name in ("messy", "all"):
                 options = replace(cls.messy(), **_products_of(options))
             elif name in SWITCHES or name in HOSTILE:
                 options = replace(options, **{name: True})
@@ -164,13 +169,14 @@ class RealityOptions:
             else:
                 known = ", ".join((*SWITCHES, *HOSTILE, *PRODUCTS))
                 raise ValueError(
-                    f"unknown sandbox case {raw.strip()!r}: choose from messy, {known}"
+                    f"unknown sandbox case {raw.strip()!r}: choose from messy, tidy, {known}"
                 )
         return options
 
     @property
-    def is_default(self) -> bool:
-        """True for the tidy world (nothing to add to the truth, nothing served differently)."""
+    def is_tidy(self) -> bool:
+        """True for the tidy world (nothing to add to the truth, nothing served differently;
+        not the ``tiny`` profile's default, which holds cases: ``Profile.reality``)."""
         return self == RealityOptions()
 
     @property
