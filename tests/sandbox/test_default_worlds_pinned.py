@@ -7,8 +7,8 @@ git object id or an API answer — which must be a decision (flipping a default)
 effect.
 
 Issue 22 §4, a decision: the default ``tiny`` world is no longer the tidy one. It holds the cases
-``Profile.reality`` names (usage nobody in the roster owns, a ghost, fork PRs, a Cursor team below
-Enterprise), and is exactly the tidy world plus those cases: the tidy tiny world is pinned here as
+``Profile.reality`` names (usage nobody in the roster owns, a ghost, fork PRs, Copilot's seats
+forbidden), and is exactly the tidy world plus those cases: the tidy tiny world is pinned here as
 ``build_world("tiny", reality=RealityOptions())``, and the default one is checked to be the same
 generation with ``RealityOptions.parse(TINY_REALITY)``. ``demo`` and ``large`` stay tidy by default.
 
@@ -136,7 +136,7 @@ def test_only_tiny_holds_real_world_cases_by_default() -> None:
     assert build_truth(default)["reality"] == [
         "unowned_keys",
         "api_actors",
-        "cursor_enterprise",
+        "copilot_seats_status",
         "ghosts",
         "forks",
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -173,7 +174,10 @@ def test_cli_names_the_cases_and_refuses_an_unknown_one(
 
     # tiny holds its default cases; --messy and --mess add to them, "tidy" drops them.
     assert chosen() == (RealityOptions.parse(TINY_REALITY), "tiny")
-    assert chosen("--messy") == (RealityOptions.messy(), "tiny-messy")
+    assert chosen("--messy") == (
+        replace(RealityOptions.messy(), copilot_seats_status=403),  # tiny's own product case
+        "tiny-messy",
+    )
     assert chosen("--mess", "ghosts") == (RealityOptions.parse(TINY_REALITY), "tiny")
     assert chosen("--mess", "bots") == (
         RealityOptions.parse(TINY_REALITY + ",bots"),

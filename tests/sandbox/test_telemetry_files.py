@@ -70,9 +70,7 @@ def test_claude_code_telemetry_matches_the_admin_report_to_the_cent(
                     tokens["cache_creation"],
                 ]  # fmt: skip
     # The keys the report names api_actor are exactly the world's Claude Code usage nobody owns.
-    assert api_actors == {
-        u.owner[1] for u in world.unassigned if u.platform == "claude_code"
-    }
+    assert api_actors == {u.owner[1] for u in world.unassigned if u.platform == "claude_code"}
     # tiny: every Claude Code user exports telemetry, so the two cover the same person-days.
     assert set(telemetry) == set(admin)
     for key, (cost, *tokens) in admin.items():
