@@ -7,8 +7,7 @@ objects, API answers). Each profile names the cases its world holds unless asked
 ``tokenworth sandbox serve`` use by default — usage nobody in the roster owns (``unowned_keys``,
 ``api_actors``), a ghost author (``ghosts``), fork PRs (``forks``) and Copilot's seat list
 forbidden to the token (``copilot_seats_forbidden``), so the tests meet what real accounts send
-without asking.
-``build_world(profile)`` gives the profile's default; ``build_world(profile,
+without asking. ``build_world(profile)`` gives the profile's default; ``build_world(profile,
 reality=RealityOptions())`` the tidy world. ``RealityOptions.messy()`` turns every case on;
 ``RealityOptions.parse("forks,ghosts")`` turns on the named ones (on top of ``base``, default the
 tidy world; ``"tidy"`` starts again from none), so a test can exercise one case at a time. The
