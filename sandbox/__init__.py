@@ -5,5 +5,6 @@ repositories as real git repositories (``gitrepos``), serves every vendor's view
 HTTP on loopback (``server``), and writes the ground truth the tests compare the warehouse against.
 ``reality`` says which of the things real accounts send (usage nobody owns, products the
 organisation lacks, GitHub's ghosts, forks, rebases, renamed repositories, odd files…) a world
-holds; the default worlds hold none of them.
+holds; the default ``tiny`` world holds a few (``profiles.TINY_REALITY``), ``demo`` and
+``large`` none.
 """

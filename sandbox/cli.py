@@ -42,14 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--messy",
         action="store_true",
-        help="send what real accounts send: every case of sandbox.reality at once",
+        help="send what real accounts send: every case of sandbox.reality at once "
+        "(added to the profile's default cases; tiny's hold a few, demo's and large's none)",
     )
     parser.add_argument(
         "--mess",
         default="",
         metavar="CASES",
-        help="only these real-world cases, e.g. forks,ghosts,no_copilot, or wrong answers "
-        "(truncated_day,future_rows,negative_rows,duplicate_rows; see sandbox/reality.py)",
+        help="add these real-world cases to the profile's default ones, e.g. "
+        "forks,ghosts,no_copilot, or wrong answers (truncated_day,future_rows,negative_rows,"
+        "duplicate_rows); 'tidy' first drops the defaults (see sandbox/reality.py)",
     )
     parser.add_argument(
         "--as-of",
@@ -71,15 +73,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="where to write git repositories, truth.json and people.csv "
-        "(default: $TOKENWORTH_HOME/sandbox/<profile>, or <profile>-messy with real-world cases)",
+        "(default: $TOKENWORTH_HOME/sandbox/<profile> for the profile's default cases, "
+        "<profile>-tidy for none, <profile>-messy for others)",
     )
 
 
 def reality_of(args: argparse.Namespace) -> RealityOptions:
-    """The real-world cases ``--messy`` and ``--mess`` ask for (a bad name exits with usage)."""
+    """The profile's default real-world cases plus those ``--messy`` and ``--mess`` ask for
+    (``--mess tidy`` starts from none; a bad name exits with usage)."""
     spec = ",".join(x for x in ("messy" if args.messy else "", args.mess) if x)
     try:
-        return RealityOptions.parse(spec)
+        return RealityOptions.parse(spec, base=RealityOptions.parse(PROFILES[args.profile].reality))
     except ValueError as exc:
         print(f"tokenworth sandbox serve: {exc}", file=sys.stderr)
         raise SystemExit(2) from None  # a bad command line, as the CLI's exit codes say
@@ -104,12 +108,20 @@ def prepare(
     return world
 
 
+def out_name(profile: str, reality: RealityOptions) -> str:
+    """The directory under ``$TOKENWORTH_HOME/sandbox`` a world is written to: the profile's name
+    for its default world, ``<profile>-tidy`` for a tidy world when the profile's default is not,
+    ``<profile>-messy`` for any other choice of cases."""
+    if reality == RealityOptions.parse(PROFILES[profile].reality):
+        return profile
+    return f"{profile}-tidy" if reality.is_tidy else f"{profile}-messy"
+
+
 def serve(args: argparse.Namespace, home: Path) -> int:
     from sandbox.server import SandboxServer  # the HTTP stack is only needed to serve
 
     reality = reality_of(args)
-    name = args.profile if reality.is_default else f"{args.profile}-messy"
-    out: Path = args.out or home / "sandbox" / name
+    out: Path = args.out or home / "sandbox" / out_name(args.profile, reality)
     started = time.monotonic()
     world = prepare(args.profile, args.seed, out, reality, args.as_of, args.telemetry_share)
     server = SandboxServer(
@@ -128,7 +140,7 @@ def serve(args: argparse.Namespace, home: Path) -> int:
         f"days {world.start} to {world.end} (exclusive); "
         f"ready in {time.monotonic() - started:.1f}s",
     )
-    if not reality.is_default:
+    if not reality.is_tidy:
         print(f"# real-world cases: {', '.join(reality.enabled())}")
     print(f"# truth: {out / 'truth.json'}")
     for line in server.exports(clone_url_template(out)):

@@ -390,7 +390,7 @@ class World:
     anthropic_workspaces: dict[str, str] = field(default_factory=dict)
     # OpenAI projects (project_id -> name).
     openai_projects: dict[str, str] = field(default_factory=dict)
-    # Which real-world cases this world holds (all off: the tidy default worlds).
+    # Which real-world cases this world holds (all off: the tidy world; see Profile.reality).
     reality: RealityOptions = field(default_factory=RealityOptions)
     # Usage nobody in the roster owns (only with ``reality``'s usage cases).
     unassigned: list[UnassignedUsage] = field(default_factory=list)

@@ -23,7 +23,13 @@ class Profile:
     rework_share: float = 0.13
     # Share of Claude Code and Codex users whose agents export OpenTelemetry to the Collector.
     telemetry_share: float = 0.5
+    # The real-world cases (``sandbox.reality``, by name as ``RealityOptions.parse`` reads them)
+    # the profile's world holds unless asked otherwise; "" is the tidy world.
+    reality: str = ""
 
+
+# The tiny world's default real-world cases.
+TINY_REALITY = "unowned_keys,api_actors,ghosts,forks,copilot_seats_forbidden"
 
 PROFILES: dict[str, Profile] = {
     # The tests' org: small enough to generate in about a second, big enough that every kind of
@@ -40,6 +46,12 @@ PROFILES: dict[str, Profile] = {
         rework_share=0.3,
         # Every Claude Code user: the tests measure what session-grain data recovers.
         telemetry_share=1.0,
+        # What every real account sends (issue 22 §4), so every test meets it by default: usage
+        # nobody in the roster owns, a deleted account's PRs, PRs from forks, and a product the
+        # organisation lacks: the token cannot read Copilot's seats (403). (Not a Cursor team
+        # below Enterprise, the commoner case: its AI Code Tracking is the only source of the
+        # Cursor branch links the attribution tests score; sandbox.reality's cursor_teams_plan.)
+        reality=TINY_REALITY,
     ),
     "demo": Profile(
         "demo",

@@ -1,12 +1,21 @@
 """What real accounts send that a tidy simulation would not (issue 22), one switch per case.
 
-``RealityOptions()`` is the tidy world every default profile has always been: the default
-``tiny``, ``demo`` and ``large`` worlds are byte for byte what they were (truth, git objects, API
-answers). ``RealityOptions.messy()`` turns every case on; ``RealityOptions.parse("forks,ghosts")``
-turns on the named ones, so a test can exercise one case at a time. The world carries its options
-(``World.reality``); the generator, the vendors and the truth all read them from there.
+``RealityOptions()`` is the tidy world every profile was before issue 22: the tidy ``tiny``
+world and the default ``demo`` and ``large`` worlds are byte for byte what they were (truth, git
+objects, API answers). Each profile names the cases its world holds unless asked otherwise
+(``Profile.reality``): none for ``demo`` and ``large``; for ``tiny`` — the world every test and
+``tokenworth sandbox serve`` use by default — usage nobody in the roster owns (``unowned_keys``,
+``api_actors``), a ghost author (``ghosts``), fork PRs (``forks``) and Copilot's seat list
+forbidden to the token (``copilot_seats_forbidden``), so the tests meet what real accounts send
+without asking. ``build_world(profile)`` gives the profile's default; ``build_world(profile,
+reality=RealityOptions())`` the tidy world. ``RealityOptions.messy()`` turns every case on;
+``RealityOptions.parse("forks,ghosts")`` turns on the named ones (on top of ``base``, default the
+tidy world; ``"tidy"`` starts again from none), so a test can exercise one case at a time. The
+world carries its options (``World.reality``); the generator, the vendors and the truth all read
+them from there.
 
-The cases (the names ``parse`` and ``tokenworth sandbox serve --mess`` accept):
+The cases (the names ``parse`` and ``tokenworth sandbox serve --mess`` accept; ``--messy`` and
+``--mess`` add to the profile's default cases):
 
 Usage that belongs to nobody in the roster
     ``unowned_keys``   OpenAI and Anthropic usage with a null user: service-account keys, usage
@@ -145,17 +154,22 @@ class RealityOptions:
         )
 
     @classmethod
-    def parse(cls, spec: str | None) -> RealityOptions:
-        """``"forks,ghosts,no_copilot"`` → those cases; ``"messy"`` or ``"all"`` → :meth:`messy`.
+    def parse(cls, spec: str | None, base: RealityOptions | None = None) -> RealityOptions:
+        """``"forks,ghosts,no_copilot"`` → those cases; ``"messy"`` or ``"all"`` → :meth:`messy`;
+        ``"tidy"`` → no case (what follows it adds to the tidy world).
 
-        Raises ``ValueError`` naming the unknown case and listing the known ones.
+        The named cases are added to ``base`` (default: the tidy world), so a profile's default
+        cases plus ``--mess`` is ``parse(mess, base=parse(profile.reality))``. Raises
+        ``ValueError`` naming the unknown case and listing the known ones.
         """
-        options = cls()
+        options = base if base is not None else cls()
         for raw in (spec or "").split(","):
             name = raw.strip().lower().replace("-", "_")
             if not name:
                 continue
-            if name in ("messy", "all"):
+            if name == "tidy":
+                options = cls()
+            elif name in ("messy", "all"):
                 options = replace(cls.messy(), **_products_of(options))
             elif name in SWITCHES or name in HOSTILE:
                 options = replace(options, **{name: True})
@@ -164,13 +178,14 @@ class RealityOptions:
             else:
                 known = ", ".join((*SWITCHES, *HOSTILE, *PRODUCTS))
                 raise ValueError(
-                    f"unknown sandbox case {raw.strip()!r}: choose from messy, {known}"
+                    f"unknown sandbox case {raw.strip()!r}: choose from messy, tidy, {known}"
                 )
         return options
 
     @property
-    def is_default(self) -> bool:
-        """True for the tidy world (nothing to add to the truth, nothing served differently)."""
+    def is_tidy(self) -> bool:
+        """True for the tidy world (nothing to add to the truth, nothing served differently;
+        not the ``tiny`` profile's default, which holds cases: ``Profile.reality``)."""
         return self == RealityOptions()
 
     @property

@@ -312,7 +312,7 @@ def build_truth(world: World) -> dict:
         "pull_requests": pull_requests,
         "rework_links": rework_links,
     }
-    if not world.reality.is_default:
+    if not world.reality.is_tidy:
         add_reality(truth, world, rows)
     return truth
 

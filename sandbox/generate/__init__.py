@@ -46,10 +46,12 @@ def build_world(
     telemetry_share: float | None = None,
 ) -> World:
     """The simulated organisation for ``profile`` (tiny, demo, large) and ``seed``, holding the
-    real-world cases ``reality`` turns on (none by default: the tidy world); ``telemetry_share``
-    of the Claude Code and Codex users export OpenTelemetry (default: the profile's)."""
-    reality = reality or RealityOptions()
+    real-world cases ``reality`` turns on (default: the profile's own, ``Profile.reality``; an
+    explicit ``RealityOptions()`` is the tidy world); ``telemetry_share`` of the Claude Code and
+    Codex users export OpenTelemetry (default: the profile's)."""
     sim = Simulation(get_profile(profile), seed)
+    if reality is None:
+        reality = RealityOptions.parse(sim.profile.reality)
     if telemetry_share is None:
         telemetry_share = sim.profile.telemetry_share
     people = make_people(sim)

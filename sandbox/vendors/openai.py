@@ -196,7 +196,7 @@ class OpenAIApi(VendorApi):
             }
             for s in starts
         ]
-        if not self.world.reality.is_default:
+        if not self.world.reality.is_tidy:
             data = self._wrong(kind, data)
         return ApiResponse(
             200,

@@ -108,10 +108,13 @@ def make_env(
         reality: str | None = None,
         **kw: Any,
     ) -> Env:
-        # ``reality``: sandbox cases by name (``RealityOptions.parse``), e.g. wrong answers.
+        # ``reality``: sandbox cases by name (``RealityOptions.parse``), e.g. wrong answers,
+        # added to the cases the tiny world holds by default.
         world = tiny_sandbox.world
         if reality:
-            world = dataclasses.replace(world, reality=RealityOptions.parse(reality))
+            world = dataclasses.replace(
+                world, reality=RealityOptions.parse(reality, base=world.reality)
+            )
         server = SandboxServer(world, faults=faults, **kw).start()
         servers.append(server)
         home = tmp_path_factory.mktemp("home")

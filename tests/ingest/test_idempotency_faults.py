@@ -177,14 +177,22 @@ def test_a_run_missing_optional_inputs_still_builds_the_warehouse(
     assert "openai: OpenAI Admin: skipped — set OPENAI_ADMIN_API_KEY to load raw_openai" in skipped
     assert any(line.startswith("people: people roster: none") for line in skipped)
     assert not any(k.startswith(("raw_openai/", "raw_people/")) for k in summary.materialized)
-    # A product the plan lacks is not a failure: said once, and recorded for data quality.
-    (line,) = summary.not_available
-    assert line.startswith("cursor/ai_code_tracking: Cursor Admin: analytics/ai-code/commits ")
-    assert "answered 403" in line
-    assert env.query(
-        "select source, product, status from raw_tokenworth.source_runs "
-        f"where run_id = '{summary.run_id}' and status = 'not_available'"
-    ) == [("cursor", "ai_code_tracking", "not_available")]
+    # A product the plan lacks is not a failure: said once, and recorded for data quality. (The
+    # tiny world's token may not read Copilot's seats either: sandbox.reality
+    # copilot_seats_forbidden, one of its default cases.)
+    assert env.world.reality.seats_status == 403
+    cursor_line, seats_line = sorted(summary.not_available, key=lambda x: not x.startswith("cur"))
+    assert cursor_line.startswith(
+        "cursor/ai_code_tracking: Cursor Admin: analytics/ai-code/commits "
+    )
+    assert seats_line.startswith("copilot/seats: GitHub Copilot: ")
+    assert "answered 403" in cursor_line and "403" in seats_line
+    assert sorted(
+        env.query(
+            "select source, product, status from raw_tokenworth.source_runs "
+            f"where run_id = '{summary.run_id}' and status = 'not_available'"
+        )
+    ) == [("copilot", "seats", "not_available"), ("cursor", "ai_code_tracking", "not_available")]
     tables = env.query(
         "select table_name from information_schema.tables where table_schema = 'raw_cursor'"
     )

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,7 +103,6 @@ def test_every_endpoint_answers(served: dict[str, str]) -> None:
         (f"{c}/teams/spend", cursor, {}),
         (f"{g}/orgs/{org}/copilot/metrics/reports/users-1-day?day={day}", github, None),
         (f"{g}/orgs/{org}/copilot/metrics/reports/users-28-day/latest", github, None),
-        (f"{g}/orgs/{org}/copilot/billing/seats", github, None),
         (
             f"{g}/organizations/{org}/settings/billing/ai_credit/usage?year=2026&month=10",
             github,
@@ -126,6 +126,14 @@ def test_every_endpoint_answers(served: dict[str, str]) -> None:
     links = json.loads(_call(calls[12][0], github)[1])["download_links"]
     status, ndjson = _call(links[0], {})
     assert status == 200 and all(json.loads(x)["user_login"] for x in ndjson.splitlines())
+    # The tiny world's token may not read Copilot's seat list (sandbox.reality
+    # copilot_seats_forbidden, one of the cases the tiny world holds by default): 403, as GitHub.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _call(f"{g}/orgs/{org}/copilot/billing/seats", github)
+    assert refused.value.code == 403
+    assert json.loads(refused.value.read())["message"] == (
+        "Resource not accessible by personal access token"
+    )
 
 
 def test_git_repositories_clone_through_the_url_template(

@@ -1,9 +1,16 @@
-"""The default worlds stay byte for byte what they were: every messy case is opt-in.
+"""The tidy worlds stay byte for byte what they were: every messy case is a decision.
 
 The digests below were computed on the commit before the sandbox learnt the real world's mess
-(4338a1b) and before ``generate.py`` was split into modules. A change here means the default
-``tiny`` or ``demo`` world changed — the truth file, a git object id or an API answer — which must
-be a decision (flipping a default), never a side effect.
+(4338a1b) and before ``generate.py`` was split into modules. A change here means the tidy
+``tiny`` world (``RealityOptions()``) or the default ``demo`` world changed — the truth file, a
+git object id or an API answer — which must be a decision (flipping a default), never a side
+effect.
+
+Issue 22 §4, a decision: the default ``tiny`` world is no longer the tidy one. It holds the cases
+``Profile.reality`` names (usage nobody in the roster owns, a ghost, fork PRs, Copilot's seats
+forbidden), and is exactly the tidy world plus those cases: the tidy tiny world is pinned here as
+``build_world("tiny", reality=RealityOptions())``, and the default one is checked to be the same
+generation with ``RealityOptions.parse(TINY_REALITY)``. ``demo`` and ``large`` stay tidy by default.
 
 Re-pinned by issue 24 (agent telemetry), a decision: truth records each session's agent session
 id and whether it is in the Collector's files, and the commits Claude Code sessions make for
@@ -25,6 +32,8 @@ from answers import collect
 from sandbox.cli import prepare
 from sandbox.generate import build_world
 from sandbox.model import World
+from sandbox.profiles import PROFILES, TINY_REALITY
+from sandbox.reality import RealityOptions
 from sandbox.server import SandboxServer
 from sandbox.truth import build_truth
 
@@ -70,8 +79,9 @@ def truth_file(world: World) -> bytes:
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, Path]:
+    """The tidy tiny world (no real-world case), written as ``tokenworth sandbox serve`` does."""
     out = tmp_path_factory.mktemp("pinned")
-    return prepare("tiny", 7, out), out
+    return prepare("tiny", 7, out, RealityOptions()), out
 
 
 def test_tiny_truth_roster_and_git_objects_are_unchanged(prepared: tuple[World, Path]) -> None:
@@ -108,3 +118,25 @@ def test_demo_truth_and_commit_ids_are_unchanged() -> None:
         for commit in [*repo.history, *(c for pr in repo.pull_requests for c in pr.commits)]
     )
     assert {"truth.json": digest(truth_file(world)), "commit oids": digest(oids.encode())} == DEMO
+
+
+def test_only_tiny_holds_real_world_cases_by_default() -> None:
+    """The default tiny world is the tidy one's generation plus exactly ``TINY_REALITY``'s cases
+    (what the truth lists); demo and large default to the tidy world (pinned above for demo)."""
+    assert {name: p.reality for name, p in PROFILES.items()} == {
+        "tiny": TINY_REALITY,
+        "demo": "",
+        "large": "",
+    }
+    default = build_world("tiny")
+    assert default.reality == RealityOptions.parse(TINY_REALITY)
+    assert build_truth(default) == build_truth(
+        build_world("tiny", reality=RealityOptions.parse(TINY_REALITY))
+    )
+    assert build_truth(default)["reality"] == [
+        "unowned_keys",
+        "api_actors",
+        "copilot_seats_status",
+        "ghosts",
+        "forks",
+    ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,7 @@ from sandbox.cli import prepare
 from sandbox.generate import build_world
 from sandbox.gitrepos import repository_path, write_repositories
 from sandbox.model import PullRequest, World
+from sandbox.profiles import TINY_REALITY
 from sandbox.reality import RealityOptions
 from sandbox.server import SandboxServer
 from sandbox.truth import build_truth, is_excluded, load_patterns
@@ -124,11 +126,16 @@ def cents(value: Decimal) -> Decimal:
 
 
 def test_options_turn_cases_on_by_name_and_reject_unknown_ones() -> None:
-    assert RealityOptions().is_default and not RealityOptions.messy().is_default
+    assert RealityOptions().is_tidy and not RealityOptions.messy().is_tidy
     one = RealityOptions.parse("forks, no-copilot")
     assert one.forks and not one.ghosts and one.reports_status == 404 == one.seats_status
     assert one.enabled() == ["copilot_licence", "forks"]
     assert RealityOptions.parse("no_claude_code,messy").claude_code is False
+    # Cases add to a base (a profile's default); "tidy" starts again from none.
+    base = RealityOptions.parse("ghosts")
+    assert RealityOptions.parse("forks", base=base) == RealityOptions(ghosts=True, forks=True)
+    assert RealityOptions.parse("", base=base) == base
+    assert RealityOptions.parse("tidy,bots", base=base) == RealityOptions(bots=True)
     with pytest.raises(ValueError, match=r"unknown sandbox case 'forkz'.*ghosts"):
         RealityOptions.parse("forkz")
     with pytest.raises(ValueError, match="copilot_reports_status 500"):
@@ -156,12 +163,34 @@ def test_cli_names_the_cases_and_refuses_an_unknown_one(
 ) -> None:
     import argparse
 
-    from sandbox.cli import add_arguments, reality_of
+    from sandbox.cli import add_arguments, out_name, reality_of
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)
-    assert reality_of(parser.parse_args(["--messy"])) == RealityOptions.messy()
-    assert reality_of(parser.parse_args(["--mess", "ghosts"])) == RealityOptions(ghosts=True)
+
+    def chosen(*argv: str) -> tuple[RealityOptions, str]:
+        reality = reality_of(parser.parse_args(argv))
+        return reality, out_name(parser.parse_args(argv).profile, reality)
+
+    # tiny holds its default cases; --messy and --mess add to them, "tidy" drops them.
+    assert chosen() == (RealityOptions.parse(TINY_REALITY), "tiny")
+    assert chosen("--messy") == (
+        replace(RealityOptions.messy(), copilot_seats_status=403),  # tiny's own product case
+        "tiny-messy",
+    )
+    assert chosen("--mess", "ghosts") == (RealityOptions.parse(TINY_REALITY), "tiny")
+    assert chosen("--mess", "bots") == (
+        RealityOptions.parse(TINY_REALITY + ",bots"),
+        "tiny-messy",
+    )
+    assert chosen("--mess", "tidy") == (RealityOptions(), "tiny-tidy")
+    assert chosen("--mess", "tidy,ghosts") == (RealityOptions(ghosts=True), "tiny-messy")
+    # demo (and large) default to the tidy world.
+    assert chosen("--profile", "demo") == (RealityOptions(), "demo")
+    assert chosen("--profile", "demo", "--mess", "ghosts") == (
+        RealityOptions(ghosts=True),
+        "demo-messy",
+    )
     with pytest.raises(SystemExit) as exited:
         reality_of(parser.parse_args(["--mess", "nope"]))
     assert exited.value.code == 2

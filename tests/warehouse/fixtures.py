@@ -173,11 +173,12 @@ def extract_tiny(
     nights: tuple[date, date] | None = None,
 ) -> RawWarehouse:
     """Generate the tiny sandbox into ``out``, serve it and extract it with ``home`` as
-    TOKENWORTH_HOME, into ``warehouse_url`` (default: ``home/warehouse.duckdb``); ``reality``
-    adds the real-world cases it names (default: the tidy world). With ``nights`` (the first
-    night's last day, the second's first), in two nights: the days up to the first's last as
-    GitHub and the repositories stood on that day, then the days from the second's first as of
-    the world's last day (repositories renamed, transferred or deleted in between)."""
+    TOKENWORTH_HOME, into ``warehouse_url`` (default: ``home/warehouse.duckdb``), holding the
+    real-world cases ``reality`` turns on (default: the tiny profile's, ``TINY_REALITY``). With
+    ``nights`` (the first night's last day, the second's first), in two nights: the days up to
+    the first's last as GitHub and the repositories stood on that day, then the days from the
+    second's first as of the world's last day (repositories renamed, transferred or deleted in
+    between)."""
     from sandbox.cli import prepare
     from sandbox.gitrepos import write_repositories
     from sandbox.profiles import DEFAULT_SEED
@@ -299,8 +300,10 @@ def _build_once(
 
 @pytest.fixture(scope="session")
 def tiny_raw(tmp_path_factory: pytest.TempPathFactory) -> RawWarehouse:
-    """The tiny sandbox, generated and extracted into a fresh warehouse (no dbt); once per
-    session, shared by the xdist workers (tests copy it before changing it)."""
+    """The tiny sandbox as it is by default (``TINY_REALITY``: usage nobody in the roster owns,
+    a ghost, fork PRs, Copilot's seats forbidden), generated and extracted into a fresh
+    warehouse (no dbt); once per session, shared by the xdist workers (tests copy it before
+    changing it)."""
     return _raw_once(tmp_path_factory, "tiny_raw")
 
 
@@ -346,6 +349,13 @@ def roster_warehouse(tiny_raw: RawWarehouse, tmp_path_factory: pytest.TempPathFa
     )
 
 
+def unassigned_owner(usage: dict[str, Any]) -> str:
+    """The warehouse's owner string (``dim_people.person_id``) for one of the truth's
+    ``unassigned_usage`` streams: built from its raw owner kind and id."""
+    kind, owner_id = usage["owner"]["kind"], usage["owner"]["id"]
+    return f"unassigned:{usage['platform']}:{kind}" + (f":{owner_id}" if owner_id else "")
+
+
 # Usage that belongs to nobody in the roster (issue 22 §2), each case of the sandbox.
 UNASSIGNED_CASES = "unowned_keys,api_actors,removed_members,departed_users"
 
@@ -353,7 +363,8 @@ UNASSIGNED_CASES = "unowned_keys,api_actors,removed_members,departed_users"
 @pytest.fixture(scope="session")
 def unassigned_raw(tmp_path_factory: pytest.TempPathFactory) -> RawWarehouse:
     """The tiny sandbox with usage nobody in the roster owns (UNASSIGNED_CASES), extracted
-    into a fresh warehouse (no dbt); once per session. The default worlds stay tidy."""
+    into a fresh warehouse (no dbt); once per session. (The default tiny world holds the first
+    two cases; this one holds every case of usage nobody owns, and no other case.)"""
     return _raw_once(tmp_path_factory, "unassigned_raw", RealityOptions.parse(UNASSIGNED_CASES))
 
 

@@ -244,8 +244,10 @@ def truth_accepted_outcomes_by_platform(truth: dict[str, Any]) -> dict[str, Deci
 
 
 def truth_usage_cost_by_platform(truth: dict[str, Any]) -> dict[str, Decimal]:
-    """AI usage cost per platform: every truth session's cost."""
+    """AI usage cost per platform: every truth session's cost, and the usage nobody in the
+    roster owns (``unassigned_usage``), which is the platform's spend too (docs/metrics.md:
+    usage_spend_usd is the session cost of the month's sessions, unassigned ones included)."""
     out: dict[str, Decimal] = defaultdict(Decimal)
-    for s in truth["sessions"]:
+    for s in [*truth["sessions"], *truth.get("unassigned_usage", [])]:
         out[s["platform"]] += Decimal(s["cost_usd"])
     return dict(out)

@@ -79,9 +79,11 @@ def test_work_type_split_adds_up_to_the_platform_months(built_warehouse: Warehou
 
 
 def test_teams_under_min_cohort_size_are_suppressed(built_warehouse: Warehouse) -> None:
+    # Groups of people, as team_bucket names them; usage nobody owns is no group of people.
     sizes = dict(
         built_warehouse.query(
-            "select coalesce(team, 'unknown'), count(*) from core.dim_people group by 1"
+            "select coalesce(team, case when is_resolved then 'no team' else 'unknown' end), "
+            "count(*) from core.dim_people where is_person group by 1"
         )
     )
     small = {team for team, n in sizes.items() if n < 5}
@@ -93,7 +95,10 @@ def test_teams_under_min_cohort_size_are_suppressed(built_warehouse: Warehouse) 
         )
     }
     assert not (shown & small)
-    assert shown <= {t for t, n in sizes.items() if n >= 5} | {"suppressed"}
+    # `unassigned` (usage nobody owns) is never suppressed, and shown where the world has it.
+    unassigned = {"unassigned"} if built_warehouse.truth.get("unassigned_usage") else set()
+    assert shown - {"suppressed"} - unassigned <= {t for t, n in sizes.items() if n >= 5}
+    assert shown & {"unassigned"} == unassigned
 
 
 def test_rebuild_leaves_every_mart_identical(built_warehouse: Warehouse, tmp_path: Path) -> None:
@@ -158,9 +163,10 @@ def test_cost_per_accepted_outcome_is_within_5_percent_of_truth(
 def test_claude_code_cost_per_accepted_outcome_is_within_5_percent_of_truth(
     roster_warehouse: Warehouse,
 ) -> None:
-    # Measured 1.672 vs 1.672, 11 of 11, with the agents' telemetry (every Claude Code user of the
-    # tiny world: sessions are the agents' own, the commit hook links them exactly). Without it:
-    # 1.84 vs 1.67 (+10%, 10 of 11; acme/api#101 was built the day before its first commit).
+    # Measured 2.073 vs 2.073, 11 of 11, with the agents' telemetry (every Claude Code user of the
+    # tiny world: sessions are the agents' own, the commit hook links them exactly; the spend
+    # includes the CI bot's key nobody owns). Without it: 2.28 vs 2.07 (+10%, 10 of 11;
+    # acme/api#101 was built the day before its first commit).
     mart, truth = _cost_per_accepted_outcome(roster_warehouse, "claude_code")
     assert mart is not None and truth is not None
     assert abs(mart - truth) <= truth * Decimal("0.05")
@@ -187,7 +193,9 @@ def test_a_roster_listing_personal_vendor_emails_turns_their_spend_into_outcomes
         "select count(*) from core.dim_people where is_person and not is_resolved"
     ) != [(0,)], "with work emails only, the personal addresses are unresolved"
     listed = roster_warehouse
-    assert listed.query("select count(*) from core.dim_people where not is_resolved") == [(0,)]
+    assert listed.query(
+        "select count(*) from core.dim_people where is_person and not is_resolved"
+    ) == [(0,)]
     # Every PR their personal-address sessions built (truth) is now linked from them.
     linked = {
         (person, platform, pr)

@@ -32,25 +32,59 @@ pytestmark = pytest.mark.slow
 CENT = Decimal("0.01")
 
 
+def unowned_claude_code(truth: dict) -> dict[str, Decimal]:
+    """Per UTC day, the cost of the truth's Claude Code usage nobody owns (the tiny world's CI
+    bot key, an ``api_actor``): no person's agent, so no telemetry covers it."""
+    by_day: dict[str, Decimal] = defaultdict(Decimal)
+    for usage in truth.get("unassigned_usage", []):
+        if usage["platform"] == "claude_code":
+            for day, cost in usage["cost_usd_by_day"].items():
+                by_day[day] += Decimal(cost)
+    return by_day
+
+
 def test_telemetry_and_the_admin_report_reconcile_to_the_cent(
     built_warehouse: Warehouse,
 ) -> None:
     wh = built_warehouse
     rows = wh.query(
-        "select usage_date, sum(vendor_cost_usd), sum(telemetry_cost_usd), sum(gap_cost_usd), "
-        "sum(excess_cost_usd), sum(vendor_tokens), sum(telemetry_tokens) "
-        "from core.fct_telemetry_reconciliation where platform = 'claude_code' group by 1"
+        "select usage_date, p.is_person, sum(vendor_cost_usd), sum(telemetry_cost_usd), "
+        "sum(gap_cost_usd), sum(excess_cost_usd), sum(vendor_tokens), sum(telemetry_tokens) "
+        "from core.fct_telemetry_reconciliation r join core.dim_people p using (person_id) "
+        "where platform = 'claude_code' group by 1, 2"
     )
     assert rows
-    for day, vendor, telemetry, gap, excess, vendor_tokens, telemetry_tokens in rows:
-        assert abs(vendor - telemetry) < CENT, day
-        assert gap < CENT and excess < CENT, day
-        assert vendor_tokens == telemetry_tokens, day
+    # People: every one exports telemetry, so it covers the report to the cent.
+    for day, is_person, vendor, telemetry, gap, excess, vendor_tokens, telemetry_tokens in rows:
+        if is_person:
+            assert abs(vendor - telemetry) < CENT, day
+            assert gap < CENT and excess < CENT, day
+            assert vendor_tokens == telemetry_tokens, day
+    # The key no person holds: all gap, its cost the truth's, day by day.
+    unowned = unowned_claude_code(wh.truth)
+    assert unowned, "the tiny world holds a Claude Code API actor (sandbox.reality api_actors)"
+    gaps = {
+        day.isoformat(): (vendor, telemetry or 0, gap, excess)
+        for day, is_person, vendor, telemetry, gap, excess, *_ in rows
+        if not is_person
+    }
+    assert gaps.keys() == unowned.keys()
+    for day, (vendor, telemetry, gap, excess) in gaps.items():
+        assert telemetry == 0 and excess == 0, day
+        assert abs(gap - unowned[day]) < CENT and abs(vendor - unowned[day]) < CENT, day
+    # So the day's coverage is the people's share of the day's Claude Code spend.
     shares = wh.query(
-        "select telemetry_coverage_share from marts.mart_data_quality "
+        "select activity_date, telemetry_coverage_share, telemetry_covered_usd, "
+        "telemetry_gap_usd from marts.mart_data_quality "
         "where source_name = 'claude_code' and spend_usd > 0"
     )
-    assert shares and all(share == 1 for (share,) in shares)
+    assert shares
+    for day, share, covered, gap in shares:
+        covered = covered or Decimal(0)  # a day of the bot's usage only: nothing covered
+        expected = unowned.get(day.isoformat(), Decimal(0))
+        assert abs(gap - expected) < CENT, day
+        assert abs(share - covered / (covered + gap)) < Decimal("0.000001"), day
+        assert (share == 1) == (expected == 0), day
 
 
 def test_no_claude_code_token_is_counted_twice(built_warehouse: Warehouse) -> None:
@@ -67,7 +101,7 @@ def test_no_claude_code_token_is_counted_twice(built_warehouse: Warehouse) -> No
     )
     truth_cost = sum(
         Decimal(s["cost_usd"]) for s in wh.truth["sessions"] if s["platform"] == "claude_code"
-    )
+    ) + sum(unowned_claude_code(wh.truth).values(), Decimal(0))
     assert usage_tokens == report_tokens
     assert abs(usage_cost - truth_cost) < CENT
     assert residuals == 0  # telemetry covered every reported user-day whole
@@ -75,12 +109,12 @@ def test_no_claude_code_token_is_counted_twice(built_warehouse: Warehouse) -> No
 
 def test_claude_code_sessions_are_the_agents_own(built_warehouse: Warehouse) -> None:
     wh = built_warehouse
+    rows = wh.query(
+        "select agent_session_id, session_grain, cost_usd, p.is_person from core.fct_ai_sessions "
+        "join core.dim_people p using (person_id) where platform = 'claude_code'"
+    )
     sessions = {
-        agent_id: (grain, Decimal(cost))
-        for agent_id, grain, cost in wh.query(
-            "select agent_session_id, session_grain, cost_usd from core.fct_ai_sessions "
-            "where platform = 'claude_code'"
-        )
+        agent_id: (grain, Decimal(cost)) for agent_id, grain, cost, is_person in rows if is_person
     }
     truth = [s for s in wh.truth["sessions"] if s["platform"] == "claude_code"]
     assert truth and all(s["telemetry"] for s in truth)
@@ -89,6 +123,16 @@ def test_claude_code_sessions_are_the_agents_own(built_warehouse: Warehouse) -> 
         assert grain == "request"
         assert cost == Decimal(s["cost_usd"]), s["session_id"]
     assert len(sessions) == len(truth)
+    # The key no person holds has no agent telemetry: its sessions are the report's user-days.
+    unowned = [(agent_id, grain, cost) for agent_id, grain, cost, person in rows if not person]
+    assert {(agent_id, grain) for agent_id, grain, _ in unowned} == {(None, "user_day")}
+    assert (
+        abs(
+            sum((cost for *_, cost in unowned), Decimal(0))
+            - sum(unowned_claude_code(wh.truth).values(), Decimal(0))
+        )
+        < CENT
+    )
 
 
 def test_session_trailer_links_are_exact_and_find_the_trailer_prs(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.warehouse.fixtures import Warehouse
+from tests.warehouse.fixtures import unassigned_owner as owner
 
 pytestmark = pytest.mark.slow
 
@@ -29,12 +30,6 @@ TOKENS = ("input_tokens", "cache_write_tokens", "cache_read_tokens", "output_tok
 TOKEN_SQL = (
     "input_tokens, cache_write_5m_tokens + cache_write_1h_tokens, cache_read_tokens, output_tokens"
 )
-
-
-def owner(usage: dict[str, Any]) -> str:
-    """The warehouse's owner string for a truth unassigned usage (its raw owner kind and id)."""
-    kind, owner_id = usage["owner"]["kind"], usage["owner"]["id"]
-    return f"unassigned:{usage['platform']}:{kind}" + (f":{owner_id}" if owner_id else "")
 
 
 def by_owner(truth: dict[str, Any]) -> dict[str, dict[str, Any]]:
