@@ -165,6 +165,9 @@ SHARD_RULES = (
     # vendor ids of people, keys, workspaces, projects
     (r"\b(user|apikey|wrkspc|proj|key)([_-])([A-Za-z0-9]{16,})\b", r"\1\2\3§"),
     (r"\bclaude_code_key_([A-Za-z0-9_.-]+)", r"claude_code_key_\1_§"),
+    # the tiny template's CI bot key, a Claude Code API actor (sandbox api_actors): each copy of
+    # the organisation has its own (the Claude Code report's rows are keyed by the actor)
+    (r"\bgithub-actions-claude\b", r"github-actions-claude-§"),
 )
 TILE_RULES = (
     # session and conversation ids (UUIDs), commits (SHA-1), GitHub node ids

@@ -351,7 +351,14 @@ def test_data_quality_rows_say_what_they_count(page: Page, built_warehouse: Ware
         "where source_name = 'claude_code'"
     )
     person = "unresolved person" if people == 1 else "unresolved people"
-    assert findings["claude_code"] == f"{people} {person}, {unresolved} sessions"
+    # The tiny world's CI bot (a Claude Code API actor) reads as the check it is counted by.
+    actors = _sum(built_warehouse.path, "unassigned_api_actor_count", "claude_code")
+    records = _sum(built_warehouse.path, "record_count", "claude_code")
+    assert actors > 0
+    assert findings["claude_code"] == (
+        f"{people} {person}, {unresolved} sessions; "
+        f"unassigned api actor: {actors} of {records} sessions"
+    )
     unpriced = _sum(built_warehouse.path, "unpriced_model_count", "cursor")
     assert unpriced == 1
     ((names,),) = built_warehouse.query(
@@ -386,10 +393,13 @@ def test_data_quality_names_models_people_and_unknown_checks(changed: Changed) -
     )[0][0]
     sessions = _sum(path, "unresolved_identity_count", "claude_code")
     records = _sum(path, "record_count", "claude_code")
+    actors = _sum(path, "unassigned_api_actor_count", "claude_code")
     person = "unresolved person" if people == 1 else "unresolved people"
     # A check the page does not know (unassigned_usage_count) still reads as a sentence.
     assert findings["claude_code"] == (
-        f"{people} {person}, {sessions} sessions; unassigned usage: 3 of {records} sessions"
+        f"{people} {person}, {sessions} sessions; "
+        f"unassigned api actor: {actors} of {records} sessions; "
+        f"unassigned usage: 3 of {records} sessions"
     )
 
 

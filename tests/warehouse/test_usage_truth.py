@@ -324,20 +324,28 @@ def test_a_windowed_run_tests_its_days_and_a_full_run_tests_every_row(
     assert "FAIL 1 unique_fct_ai_usage_usage_id" in windowed.stdout
 
 
-def test_seat_costs_cover_copilot_seats_and_cursor_members(built_warehouse: Warehouse) -> None:
-    rows = built_warehouse.query(
+@pytest.mark.parametrize("fixture", ["built_warehouse", "unassigned_warehouse"])
+def test_seat_costs_cover_copilot_seats_and_cursor_members(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    """The default tiny world's token may not read Copilot's seat list (sandbox.reality
+    copilot_seats_forbidden): no Copilot seat cost is invented. The unassigned world's may
+    (tidy products): every Copilot seat-day is priced."""
+    warehouse: Warehouse = request.getfixturevalue(fixture)
+    rows = warehouse.query(
         "select platform, count(distinct person_id), min(seat_cost_usd), max(seat_cost_usd) "
         "from core.fct_seat_costs group by 1"
     )
     by_platform = {p: (n, lo, hi) for p, n, lo, hi in rows}
     assert by_platform["cursor"][0] > 0
-    # Copilot seats only where the token may read the seat list: the tiny world's may not
-    # (sandbox.reality copilot_seats_forbidden), and the warehouse invents no seat cost.
-    seats_readable = built_warehouse.truth["products"]["copilot"]["seats_status"] == 200
+    seats_readable = warehouse.truth["products"]["copilot"]["seats_status"] == 200
+    assert seats_readable == (fixture == "unassigned_warehouse")
     assert ("copilot" in by_platform) == seats_readable
+    # October has 31 days: $19/31 a Copilot Business seat-day, $40/31 a Cursor seat-day.
     if seats_readable:
         assert by_platform["copilot"][0] > 0
-    # October has 31 days: $19/31 a Copilot Business seat-day, $40/31 a Cursor seat-day.
+        assert by_platform["copilot"][1] == by_platform["copilot"][2]
+        assert abs(by_platform["copilot"][1] * 31 - Decimal(19)) < Decimal("0.000001")
     assert by_platform["cursor"][1] == by_platform["cursor"][2]
     assert abs(by_platform["cursor"][1] * 31 - Decimal(40)) < Decimal("0.000001")
 

@@ -127,9 +127,9 @@ parts as (
         completions_usage_id,
         row_number() over (partition by cost_id order by completions_usage_id) as record_number,
         count(*) over (partition by cost_id) as record_count,
+        -- decimal_ratio: Spark would keep six decimals of a decimal(38, 12) quotient.
         cast(
-            cast(amount_usd * weight as decimal(38, 12))
-            / cast(sum(weight) over (partition by cost_id) as decimal(38, 12))
+            {{ decimal_ratio('amount_usd * weight', 'sum(weight) over (partition by cost_id)') }}
             as {{ type_usd() }}
         ) as part_usd
 
@@ -143,14 +143,15 @@ exact_parts as (
         completions_usage_id,
         case
             when record_number < record_count then part_usd
-            else amount_usd - coalesce(
+            -- As decimal(30, 12): Spark drops a decimal place from decimal(38, 12) differences.
+            else cast(amount_usd as decimal(30, 12)) - cast(coalesce(
                 sum(part_usd) over (
                     partition by cost_id
                     order by record_number
                     rows between unbounded preceding and 1 preceding
                 ),
                 0
-            )
+            ) as decimal(30, 12))
         end as part_usd
 
     from parts
