@@ -127,9 +127,14 @@ parts as (
         completions_usage_id,
         row_number() over (partition by cost_id order by completions_usage_id) as record_number,
         count(*) over (partition by cost_id) as record_count,
-        -- decimal_ratio: Spark would keep six decimals of a decimal(38, 12) quotient.
+        -- Narrow operands (amounts below $10^8, weights below 10^17) keep the product exact:
+        -- Spark rounds decimal(38, 12) × bigint to six decimals. decimal_ratio: Spark would
+        -- also keep six decimals of a decimal(38, 12) quotient.
         cast(
-            {{ decimal_ratio('amount_usd * weight', 'sum(weight) over (partition by cost_id)') }}
+            {{ decimal_ratio(
+                'cast(amount_usd as decimal(20, 12)) * cast(weight as decimal(17, 0))',
+                'sum(weight) over (partition by cost_id)'
+            ) }}
             as {{ type_usd() }}
         ) as part_usd
 
