@@ -165,6 +165,18 @@ def _extract(first: date, last: date) -> None:
     assert result.success and not failures, f"extraction failed: {failures}"
 
 
+def _snapshots_on(mp: pytest.MonkeyPatch, day: date) -> None:
+    """Key the vendors' current-state snapshots (Cursor's spend, Copilot's seats) by ``day``, the
+    morning after the extracted days, as a nightly run would, instead of the wall clock's day:
+    two extractions of the same world (DuckDB's, PostgreSQL's, Spark's) then hold the same
+    rows even when a test session runs past midnight."""
+    from orchestration.defs.ingest.copilot import source as copilot_source
+    from orchestration.defs.ingest.cursor import source as cursor_source
+
+    for module in (copilot_source, cursor_source):
+        mp.setattr(module, "today_utc", lambda: day)
+
+
 def extract_tiny(
     out: Path,
     home: Path,
@@ -206,11 +218,14 @@ def extract_tiny(
                 mp.delenv("TOKENWORTH_WAREHOUSE_URL", raising=False)
             mp.delenv("TOKENWORTH_GITHUB_REPOS", raising=False)
             if nights is None:
+                _snapshots_on(mp, last + timedelta(days=1))
                 _extract(first, last)
             else:
+                _snapshots_on(mp, nights[0] + timedelta(days=1))
                 _extract(first, nights[0])
                 write_repositories(world, out)  # as of the last day: moved, linked, deleted
                 server.set_as_of(None)
+                _snapshots_on(mp, last + timedelta(days=1))
                 _extract(nights[1], last)
     finally:
         server.stop()
