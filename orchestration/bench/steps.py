@@ -413,8 +413,8 @@ def step_synthesize(p: Params) -> dict[str, Any]:
 
 
 # The hand-written floor: gap sessionisation of the same usage records fct_ai_sessions reads
-# (the int_usage_records_reconciled view, computed from the raw tables as dbt's models compute
-# it), per-session sums, and attribution of each session's cost to its person's pull requests
+# (the int_usage_records_reconciled table the build left, as dbt's models read it), per-session
+# sums, and attribution of each session's cost to its person's pull requests
 # open while it ran, split evenly, summed per pull request. dbt's models do more (telemetry and
 # Cursor signals, trailers, branches, markers, durability): this is the least work there is.
 FLOOR_SQL = (

@@ -29,3 +29,23 @@
 {% macro spark__day_partition_by(column) -%}
     {{ return([column]) }}
 {%- endmacro %}
+
+{#-
+    A model the nightly rebuilds by day but that later models read through a date window
+    (int_usage_records_reconciled): incremental by day on DuckDB and PostgreSQL; on Spark a table
+    rebuilt whole and not partitioned, like the other intermediate models there. Incremental on
+    Spark, it would be partitioned by day, Spark would push a reader's date window to the
+    metastore as a partition filter, and the embedded Derby metastore fails on it
+    (INTERNAL_ERROR_HIVE_METASTORE_PARTITION_FILTER). Such a model sets no partition_by.
+-#}
+{% macro day_incremental_or_table() -%}
+    {{ return(adapter.dispatch('day_incremental_or_table', 'tokenworth')()) }}
+{%- endmacro %}
+
+{% macro default__day_incremental_or_table() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+{% macro spark__day_incremental_or_table() -%}
+    {{ return('table') }}
+{%- endmacro %}

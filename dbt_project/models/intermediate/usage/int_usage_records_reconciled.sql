@@ -1,3 +1,10 @@
+{{ config(
+    materialized=day_incremental_or_table(),
+    incremental_strategy=day_incremental_strategy(),
+    unique_key='usage_date',
+    on_schema_change='append_new_columns',
+) }}
+
 {#-
     One system of record per token (PRODUCT.md): agent telemetry and the vendor's report describe
     the same Claude Code spend. The rule, per vendor record (a Claude Code user-day and model):
@@ -15,6 +22,16 @@
     The gap either way is reported (fct_telemetry_reconciliation, mart_data_quality), never
     hidden. Actor-day code signals of a residual are the report's minus what the day's telemetry
     sessions did (int_telemetry_session_signals), floored at zero.
+
+    Incremental by day, like fct_ai_usage: a run with a day window rebuilds the days
+    [min_date - usage_lookback_days, max_date), each from its own day's records (a vendor record
+    is a user-day). A table, not a view, so that its tests, sessionisation and both usage facts
+    read the reconciliation once instead of each computing it again over all history. The one
+    rule that looks past a day, a telemetry session's first day, reads one more day back: a
+    session longer than a day past the window's edge is the documented limit, as for
+    fct_ai_sessions (run a full refresh after backfilling older days). The window applies only
+    to an incremental run: a first build, a full refresh and Spark's table, rebuilt whole
+    (day_incremental_or_table), hold every day.
 -#}
 {%- set tokens = [
     'input_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cache_read_tokens',
@@ -27,9 +44,24 @@
 
 with
 
-records as (
+-- The window's records, and the day before it for telemetry sessions' first days.
+records_from_day_before as (
 
     select * from {{ ref('int_usage_records_priced') }}
+
+    {% if is_incremental() -%}
+        where {{ in_usage_window('usage_date', var('usage_lookback_days', 3) + 1) }}
+    {%- endif %}
+
+),
+
+records as (
+
+    select * from records_from_day_before
+
+    {% if is_incremental() -%}
+        where {{ in_usage_window('usage_date', var('usage_lookback_days', 3)) }}
+    {%- endif %}
 
 ),
 
@@ -166,7 +198,7 @@ day_scales as (
 
 ),
 
--- Each telemetry session's person and first day.
+-- Each telemetry session's person and first day (a session may start the day before).
 telemetry_session_days as (
 
     select
@@ -175,7 +207,9 @@ telemetry_session_days as (
         agent_session_id,
         min(usage_date) as usage_date
 
-    from telemetry
+    from records_from_day_before
+
+    where usage_source = 'telemetry'
 
     group by person_id, platform, agent_session_id
 
